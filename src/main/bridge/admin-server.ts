@@ -1,0 +1,305 @@
+/**
+ * The headless admin server: serves the built dashboard over HTTP and the contract over a
+ * token-protected WebSocket bridge, so the same renderer runs in a browser.
+ *
+ * - Static files are public (the page must load to show its sign-in prompt); everything under
+ *   /api and the bridge need the token: `?token=`, `Authorization: Bearer`, else HTTP 401 /
+ *   WebSocket close 4401.
+ * - Browser origins other than the server's own are refused (no cross-site WebSocket hijacking).
+ */
+import fs from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import { timingSafeEqual, createHash, randomUUID } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer, type WebSocket } from 'ws'
+import {
+  BRIDGE_PATH,
+  BRIDGE_UNAUTHORIZED_CLOSE,
+  BridgeClientMessageSchema,
+  EVENT_NAMES,
+  METHOD_NAMES,
+  type BridgeServerMessage
+} from '../../shared/contract'
+import type { Dispatch } from '../dispatch'
+import type { EventBus } from '../events'
+import type { Logger } from '../logging/logger'
+
+export interface AdminServerOptions {
+  host: string
+  port: number
+  token: string
+  /** Folder with the built renderer (index.html + assets); null = API only. */
+  rendererDir: string | null
+  dispatch: Dispatch
+  events: EventBus
+  log: Logger
+  version: string
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json'
+}
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+/** Max bytes a client may have queued before live events to it are dropped (slow client). */
+const MAX_BUFFERED = 8 * 1024 * 1024
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest()
+}
+
+export class AdminServer {
+  private server: http.Server | null = null
+  private wss: WebSocketServer | null = null
+  private clients = new Map<WebSocket, string>()
+  private unsubscribe: (() => void) | null = null
+  private readonly tokenDigest: Buffer
+
+  constructor(private readonly opts: AdminServerOptions) {
+    this.tokenDigest = digest(opts.token)
+  }
+
+  /** The bound address (port resolved when 0 was asked). */
+  get address(): { host: string; port: number } {
+    const a = this.server?.address() as AddressInfo | null
+    if (!a) throw new Error('admin server is not listening')
+    return { host: this.opts.host, port: a.port }
+  }
+
+  get url(): string {
+    const { host, port } = this.address
+    const h = host.includes(':') ? `[${host}]` : host
+    return `http://${h === '0.0.0.0' ? '127.0.0.1' : h}:${port}/`
+  }
+
+  get clientCount(): number {
+    return this.clients.size
+  }
+
+  tokenValid(candidate: string | null | undefined): boolean {
+    if (!candidate) return false
+    return timingSafeEqual(digest(candidate), this.tokenDigest)
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return
+    const server = http.createServer((req, res) => this.handleHttp(req, res))
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+    server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      if (url.pathname !== BRIDGE_PATH || !this.originAllowed(req)) {
+        socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
+        socket.destroy()
+        return
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.handleSocket(ws, req, url))
+    })
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        server.off('listening', onListening)
+        if (err.code === 'EADDRINUSE') {
+          reject(
+            new Error(
+              `Admin port ${this.opts.port} on ${this.opts.host} is already in use (another WARP Host?). Set ADMIN_PORT to a free port.`
+            )
+          )
+        } else if (err.code === 'EACCES') {
+          reject(new Error(`Not allowed to listen on ${this.opts.host}:${this.opts.port}; use a port above 1024 (ADMIN_PORT).`))
+        } else reject(err)
+      }
+      const onListening = (): void => {
+        server.off('error', onError)
+        resolve()
+      }
+      server.once('error', onError)
+      server.once('listening', onListening)
+      server.listen(this.opts.port, this.opts.host)
+    })
+    this.server = server
+    this.wss = wss
+    this.unsubscribe = this.opts.events.onAny((event, payload) => this.broadcast({ t: 'event', event, payload }))
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.()
+    this.unsubscribe = null
+    for (const ws of this.clients.keys()) ws.close(1001, 'server shutting down')
+    this.clients.clear()
+    const server = this.server
+    this.server = null
+    this.wss?.close()
+    this.wss = null
+    if (!server) return
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+  }
+
+  private originAllowed(req: http.IncomingMessage): boolean {
+    const origin = req.headers.origin
+    if (!origin) return true // non-browser client; the token still applies
+    try {
+      return new URL(origin).host === req.headers.host
+    } catch {
+      return false
+    }
+  }
+
+  private requestToken(req: http.IncomingMessage, url: URL): string | null {
+    const auth = req.headers.authorization
+    if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim()
+    return url.searchParams.get('token')
+  }
+
+  private handleSocket(ws: WebSocket, req: http.IncomingMessage, url: URL): void {
+    if (!this.tokenValid(this.requestToken(req, url))) {
+      this.opts.log.warn('bridge connection refused: missing or wrong token', { remote: req.socket.remoteAddress })
+      ws.close(BRIDGE_UNAUTHORIZED_CLOSE, 'unauthorized: missing or wrong token')
+      return
+    }
+    const id = randomUUID().slice(0, 8)
+    this.clients.set(ws, id)
+    this.opts.log.info('bridge client connected', { client: id, remote: req.socket.remoteAddress })
+    this.send(ws, { t: 'hello', version: this.opts.version, methods: METHOD_NAMES, events: EVENT_NAMES })
+    ws.on('message', (data, isBinary) => void this.handleMessage(ws, id, data, isBinary))
+    ws.on('close', () => {
+      this.clients.delete(ws)
+      this.opts.log.info('bridge client disconnected', { client: id })
+    })
+    ws.on('error', (err) => this.opts.log.warn('bridge socket error', { client: id, error: err.message }))
+  }
+
+  private async handleMessage(ws: WebSocket, client: string, data: unknown, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      this.send(ws, { t: 'error', message: 'binary frames are not accepted; send JSON text' })
+      return
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(String(data))
+    } catch {
+      this.opts.log.warn('bridge frame is not JSON', { client })
+      this.send(ws, { t: 'error', message: 'frame is not valid JSON' })
+      return
+    }
+    const msg = BridgeClientMessageSchema.safeParse(json)
+    if (!msg.success) {
+      this.opts.log.warn('bridge frame has the wrong shape', { client })
+      this.send(ws, { t: 'error', message: `frame must be {t:"call", id, method, input}: ${msg.error.issues[0]?.message ?? ''}` })
+      return
+    }
+    const result = await this.opts.dispatch(msg.data.method, msg.data.input, { transport: 'bridge', client })
+    this.send(ws, { t: 'result', id: msg.data.id, result })
+  }
+
+  private send(ws: WebSocket, msg: BridgeServerMessage): void {
+    if (ws.readyState !== ws.OPEN) return
+    ws.send(JSON.stringify(msg))
+  }
+
+  private broadcast(msg: BridgeServerMessage): void {
+    if (this.clients.size === 0) return
+    const text = JSON.stringify(msg)
+    for (const ws of this.clients.keys()) {
+      if (ws.readyState !== ws.OPEN) continue
+      if (ws.bufferedAmount > MAX_BUFFERED) continue // a stalled client misses live events, not results
+      ws.send(text)
+    }
+  }
+
+  private handleHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    res.setHeader('X-Frame-Options', 'DENY')
+    if (url.pathname === '/healthz') {
+      this.json(res, 200, { ok: true })
+      return
+    }
+    if (url.pathname.startsWith('/api/') || url.pathname === BRIDGE_PATH) {
+      if (!this.tokenValid(this.requestToken(req, url))) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="warp-host"')
+        this.json(res, 401, { error: 'unauthorized', message: 'missing or wrong admin token' })
+        return
+      }
+      void this.handleApi(req, res, url)
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      this.json(res, 405, { error: 'method not allowed' })
+      return
+    }
+    this.serveStatic(req, res, url)
+  }
+
+  private async handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/api/status' && req.method === 'GET') {
+      const r = await this.opts.dispatch('app.status', undefined, { transport: 'bridge', client: 'http' })
+      this.json(res, r.ok ? 200 : 500, r.ok ? r.value : r.error)
+      return
+    }
+    this.json(res, 404, { error: 'not found' })
+  }
+
+  private serveStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    const root = this.opts.rendererDir
+    if (!root || !fs.existsSync(path.join(root, 'index.html'))) {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' })
+      res.end('The dashboard is not built. Run `npm run build` (npm run headless builds it when needed).\n')
+      return
+    }
+    let rel: string
+    try {
+      rel = decodeURIComponent(url.pathname)
+    } catch {
+      this.json(res, 400, { error: 'bad path' })
+      return
+    }
+    const resolved = path.resolve(root, '.' + rel)
+    if (!resolved.startsWith(path.resolve(root) + path.sep) && resolved !== path.resolve(root)) {
+      this.json(res, 404, { error: 'not found' })
+      return
+    }
+    let file = resolved
+    let isIndex = false
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      // Client-side routes fall back to the app; a missing asset is a real 404.
+      if (path.extname(rel)) {
+        this.json(res, 404, { error: 'not found' })
+        return
+      }
+      file = path.join(root, 'index.html')
+      isIndex = true
+    }
+    const ext = path.extname(file)
+    res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream')
+    res.setHeader('Cache-Control', isIndex || ext === '.html' ? 'no-store' : 'public, max-age=31536000, immutable')
+    if (ext === '.html') res.setHeader('Content-Security-Policy', CSP)
+    res.writeHead(200)
+    if (req.method === 'HEAD') {
+      res.end()
+      return
+    }
+    fs.createReadStream(file).pipe(res)
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+    res.end(JSON.stringify(body))
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The contract dispatcher: the one place a call from any transport (ipcMain registrar, WebSocket
+ * bridge) is checked and run. Unknown method, bad input or a thrown error all come back as a
+ * typed `CallResult` error and are logged; a handler never sees unparsed input.
+ */
+import {
+  ContractCallError,
+  isMethodName,
+  methods,
+  zodIssues,
+  type CallResult,
+  type MethodName,
+  type MethodParsedInput,
+  type MethodResult
+} from '../shared/contract'
+import type { Logger } from './logging/logger'
+
+/** Who is calling: used in logs and by handlers that care (e.g. rate limits per client). */
+export interface CallContext {
+  transport: 'ipc' | 'bridge' | 'test'
+  /** A window id or a bridge connection id. */
+  client: string
+}
+
+export type Handlers = {
+  [M in MethodName]: (input: MethodParsedInput<M>, ctx: CallContext) => Promise<MethodResult<M>> | MethodResult<M>
+}
+
+export type Dispatch = (method: unknown, input: unknown, ctx: CallContext) => Promise<CallResult>
+
+export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
+  return async (method, input, ctx) => {
+    if (!isMethodName(method)) {
+      log.warn('rejected call to unknown method', { method: String(method).slice(0, 100), ...ctx })
+      return { ok: false, error: { code: 'unknown_method', message: `Unknown method: ${String(method).slice(0, 100)}` } }
+    }
+    const def = methods[method]
+    const parsed = def.input.safeParse(input)
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error)
+      log.warn('rejected call with invalid input', { method, issues, ...ctx })
+      return {
+        ok: false,
+        error: {
+          code: 'bad_input',
+          message: `Invalid input for ${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues
+        }
+      }
+    }
+    try {
+      const handler = handlers[method] as (input: unknown, ctx: CallContext) => unknown
+      const value = await handler(parsed.data, ctx)
+      return { ok: true, value }
+    } catch (err) {
+      if (err instanceof ContractCallError) {
+        log.warn('call failed', { method, code: err.code, error: err.message, ...ctx })
+        return { ok: false, error: err.toData() }
+      }
+      const message = err instanceof Error ? err.message : String(err)
+      log.error('call threw', { method, error: message, ...ctx })
+      return { ok: false, error: { code: 'internal', message } }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The runtime: creates, starts and stops the services from the config, and implements the
+ * contract. Both entries use it — `index.ts` (Electron) and `headless.ts` (Node) — so every
+ * capability runs and is tested without Electron.
+ *
+ * Adding a service: add a factory to SERVICE_FACTORIES naming the config sections it reads; the
+ * runtime starts it in order, restarts it when one of its sections changes, and reports it in
+ * `app.status`.
+ */
+import { version as packageVersion } from '../../package.json'
+import type { AppStatus, ConfigUpdateResult } from '../shared/contract'
+import type { Config, ConfigSection } from '../shared/config-schema'
+import type { ConfigStore } from './config/config-store'
+import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
+import { EventBus } from './events'
+import { errorFields, type LogSink, type Logger } from './logging/logger'
+import type { Service } from './service'
+import { AppStore } from './store/app-store'
+import type { LogEntry } from '../shared/log'
+
+export type RuntimeMode = 'desktop' | 'headless'
+
+/** What a service factory gets to build its service. */
+export interface ServiceContext {
+  config: Config
+  log: Logger
+  events: EventBus
+  store: AppStore
+  mode: RuntimeMode
+}
+
+export interface ServiceFactory {
+  name: string
+  /** Config sections the service reads; a change to any of them restarts it. */
+  sections: ConfigSection[]
+  create(ctx: ServiceContext): Service
+}
+
+/**
+ * The services beyond the app store, in start order. Later capabilities (ai-ipc, coordinator,
+ * hosting, training) plug in here.
+ */
+export const SERVICE_FACTORIES: ServiceFactory[] = []
+
+/** Keys that only take effect after a restart of the whole app. */
+const RESTART_REQUIRED_PREFIXES = ['admin.', 'data_dir']
+
+export interface RuntimeOptions {
+  configStore: ConfigStore
+  sink: LogSink
+  mode: RuntimeMode
+  version?: string
+  factories?: ServiceFactory[]
+  /** How often app.status is pushed while nothing changes (ms). */
+  statusIntervalMs?: number
+}
+
+export class Runtime {
+  readonly events = new EventBus()
+  readonly store: AppStore
+  readonly version: string
+  readonly startedAt = new Date()
+  readonly dispatch: Dispatch
+  private readonly log: Logger
+  private readonly factories: ServiceFactory[]
+  private services = new Map<string, Service>()
+  private unsubs: (() => void)[] = []
+  private statusTimer: NodeJS.Timeout | null = null
+  private statusPending: NodeJS.Timeout | null = null
+  private logBuffer: LogEntry[] = []
+  private logTimer: NodeJS.Timeout | null = null
+  private started = false
+  private stopping: Promise<string[]> | null = null
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.log = opts.sink.logger('runtime')
+    this.version = opts.version ?? packageVersion
+    this.factories = opts.factories ?? SERVICE_FACTORIES
+    this.store = new AppStore(opts.configStore.config.data_dir, opts.sink.logger('store'))
+    this.watch(this.store)
+    this.dispatch = createDispatcher(this.handlers(), opts.sink.logger('contract'))
+  }
+
+  get config(): Config {
+    return this.opts.configStore.config
+  }
+
+  /** Starts the store, then every service. A failing service is reported, not fatal. */
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    await this.store.start()
+    for (const f of this.factories) {
+      await this.startService(f)
+    }
+    this.unsubs.push(this.opts.sink.onEntry((e) => this.queueLog(e)))
+    this.unsubs.push(this.opts.configStore.onChange(() => this.events.emit('config.changed', this.opts.configStore.view())))
+    this.statusTimer = setInterval(() => this.events.emit('app.status', this.status()), this.opts.statusIntervalMs ?? 5000)
+    this.statusTimer.unref()
+  }
+
+  /** Stops every service in reverse order, then the store. Returns the final statistics lines. */
+  stop(): Promise<string[]> {
+    if (this.stopping) return this.stopping
+    this.stopping = (async () => {
+      if (this.statusTimer) clearInterval(this.statusTimer)
+      if (this.statusPending) clearTimeout(this.statusPending)
+      if (this.logTimer) clearTimeout(this.logTimer)
+      this.unsubs.forEach((u) => u())
+      this.unsubs = []
+      const lines: string[] = []
+      for (const s of [...this.services.values()].reverse()) {
+        try {
+          await s.stop()
+        } catch (err) {
+          this.log.error('service did not stop cleanly', { service: s.name, ...errorFields(err) })
+        }
+        lines.push(...(s.finalStats?.() ?? []))
+      }
+      await this.store.stop()
+      const uptime = (Date.now() - this.startedAt.getTime()) / 1000
+      lines.push(`uptime: ${uptime.toFixed(1)} s`)
+      return lines
+    })()
+    return this.stopping
+  }
+
+  status(): AppStatus {
+    const mem = process.memoryUsage()
+    return {
+      version: this.version,
+      mode: this.opts.mode,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.startedAt.getTime()) / 100) / 10,
+      pid: process.pid,
+      platform: `${process.platform}-${process.arch}`,
+      nodeVersion: process.versions.node,
+      dataDir: this.config.data_dir,
+      memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+      services: [this.store.status(), ...[...this.services.values()].map((s) => s.status())]
+    }
+  }
+
+  service<T extends Service>(name: string): T | undefined {
+    return this.services.get(name) as T | undefined
+  }
+
+  private async startService(f: ServiceFactory): Promise<void> {
+    const service = f.create({
+      config: this.config,
+      log: this.opts.sink.logger(f.name),
+      events: this.events,
+      store: this.store,
+      mode: this.opts.mode
+    })
+    this.services.set(f.name, service)
+    this.watch(service)
+    try {
+      await service.start()
+    } catch (err) {
+      this.log.error(`${service.label} failed to start`, { service: f.name, ...errorFields(err) })
+    }
+  }
+
+  private watch(service: Service): void {
+    this.unsubs.push(service.onStatusChange(() => this.queueStatus()))
+  }
+
+  private queueStatus(): void {
+    if (this.statusPending) return
+    this.statusPending = setTimeout(() => {
+      this.statusPending = null
+      this.events.emit('app.status', this.status())
+    }, 50)
+    this.statusPending.unref()
+  }
+
+  private queueLog(entry: LogEntry): void {
+    this.logBuffer.push(entry)
+    if (this.logTimer) return
+    this.logTimer = setTimeout(() => {
+      this.logTimer = null
+      const batch = this.logBuffer
+      this.logBuffer = []
+      this.events.emit('logs.entries', batch)
+    }, 100)
+    this.logTimer.unref()
+  }
+
+  private async applyConfig(changed: string[], previous: Config): Promise<ConfigUpdateResult> {
+    const sink = this.opts.sink
+    if (changed.includes('logging.level')) sink.setLevel(this.config.logging.level)
+    if (changed.includes('logging.format')) sink.setFormat(this.config.logging.format)
+    const sections = new Set(changed.map((k) => k.split('.')[0]))
+    const restarted: string[] = []
+    for (const f of this.factories) {
+      if (!f.sections.some((s) => sections.has(s))) continue
+      const old = this.services.get(f.name)
+      if (old) {
+        await old.stop()
+        this.services.delete(f.name)
+      }
+      await this.startService(f)
+      restarted.push(f.name)
+    }
+    const restartRequired = changed.filter((k) => RESTART_REQUIRED_PREFIXES.some((p) => k.startsWith(p)))
+    this.log.info('configuration updated', { changed, restarted, restartRequired })
+    void previous
+    this.queueStatus()
+    return { view: this.opts.configStore.view(), changed, restarted, restartRequired }
+  }
+
+  private handlers(): Handlers {
+    return {
+      'app.status': () => this.status(),
+      'logs.tail': (input) => this.opts.sink.tail(input),
+      'config.get': () => this.opts.configStore.view(),
+      'config.update': async (patch) => {
+        const change = this.opts.configStore.update(patch)
+        return this.applyConfig(change.changed, change.previous)
+      }
+    }
+  }
+}

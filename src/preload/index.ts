@@ -1,0 +1,2 @@
+// placeholder: replaced by the Electron-shell work
+export {}

@@ -1,0 +1,177 @@
+/**
+ * The configuration schema: one zod object with every setting, its default and its limits.
+ * Shared so the Settings page validates inline with exactly the rules main enforces.
+ * Keys keep the Python AI IPC service's YAML names (database, polling, ai_service, logging) so
+ * admins can point WARP Host at their existing file.
+ */
+import { z } from 'zod'
+import { LogLevelSchema } from './log'
+
+const port = z.number().int().min(1).max(65535)
+const host = z.string().trim().min(1, 'must not be empty').max(255)
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v)
+      return u.protocol === 'http:' || u.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, 'must be an http:// or https:// URL')
+
+export const DatabaseConfigSchema = z.object({
+  /** `sqlite` = embedded queue in the data folder (default); `mysql` = the rAthena MariaDB/MySQL. */
+  driver: z.enum(['sqlite', 'mysql']).default('sqlite'),
+  host: host.default('localhost'),
+  port: port.default(3306),
+  user: z.string().max(80).default('ragnarok'),
+  password: z.string().max(256).default(''),
+  database: z.string().trim().min(1).max(64).default('ragnarok'),
+  pool_size: z.number().int().min(1).max(100).default(5),
+  /** SQLite queue file; empty = `<data folder>/ai-ipc.db`. */
+  sqlite_path: z.string().default('')
+})
+
+export const PollingConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  interval_ms: z.number().int().min(10).max(60_000).default(100),
+  batch_size: z.number().int().min(1).max(5000).default(50),
+  worker_count: z.number().int().min(1).max(1024).default(4),
+  max_retries: z.number().int().min(0).max(20).default(3),
+  /** Rows left in `processing` longer than this go back to pending (old service: fixed 300 s). */
+  stuck_after_seconds: z.number().int().min(10).max(86_400).default(300),
+  /** Print the `Status: …` line every N polls (old service: 100). */
+  status_every_polls: z.number().int().min(1).max(1_000_000).default(100)
+})
+
+export const AiServiceConfigSchema = z.object({
+  base_url: httpUrl.default('http://localhost:8000'),
+  timeout_seconds: z.number().min(0.1).max(600).default(10),
+  /** Extra origins the HTTP proxy handler may reach besides base_url's own. */
+  allowed_origins: z.array(httpUrl).default([])
+})
+
+export const LoggingConfigSchema = z.object({
+  level: LogLevelSchema.default('info'),
+  format: z.enum(['json', 'text']).default('text')
+})
+
+export const AdminConfigSchema = z.object({
+  /** Bind address of the headless dashboard + bridge. */
+  host: host.default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8787),
+  /** Empty = generate one, keep it in the data folder and print it as a URL. */
+  token: z.string().max(256).default('')
+})
+
+export const CoordinatorConfigSchema = z.object({
+  /** Remote coordinator base URL; empty = run the embedded local registry. */
+  url: z.union([z.literal(''), httpUrl]).default(''),
+  api_key: z.string().max(256).default(''),
+  host: host.default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8001)
+})
+
+export const HostingConfigSchema = z.object({
+  /** Zone ids this host serves; empty = not hosting. */
+  zones: z.array(z.string().trim().min(1).max(64)).default([])
+})
+
+export const ConfigSchema = z.object({
+  /** Where the app keeps its database, logs, tokens (WARP_HOST_DATA_DIR). Empty = platform default. */
+  data_dir: z.string().default(''),
+  database: DatabaseConfigSchema.prefault({}),
+  polling: PollingConfigSchema.prefault({}),
+  ai_service: AiServiceConfigSchema.prefault({}),
+  logging: LoggingConfigSchema.prefault({}),
+  admin: AdminConfigSchema.prefault({}),
+  coordinator: CoordinatorConfigSchema.prefault({}),
+  hosting: HostingConfigSchema.prefault({})
+})
+
+export type Config = z.output<typeof ConfigSchema>
+export type ConfigSection = Exclude<keyof Config, 'data_dir'>
+
+/** Dotted keys whose values are secrets: never sent to the renderer, stored through the secret store. */
+export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token'] as const
+export type SecretKey = (typeof SECRET_KEYS)[number]
+
+/** Environment variables that override the file, with the dotted key each sets. */
+export const ENV_OVERRIDES = {
+  WARP_HOST_DATA_DIR: 'data_dir',
+  DB_DRIVER: 'database.driver',
+  DB_HOST: 'database.host',
+  DB_PORT: 'database.port',
+  DB_USER: 'database.user',
+  DB_PASSWORD: 'database.password',
+  DB_NAME: 'database.database',
+  DB_POOL_SIZE: 'database.pool_size',
+  DB_SQLITE_PATH: 'database.sqlite_path',
+  POLL_INTERVAL_MS: 'polling.interval_ms',
+  BATCH_SIZE: 'polling.batch_size',
+  WORKER_COUNT: 'polling.worker_count',
+  MAX_RETRIES: 'polling.max_retries',
+  AI_SERVICE_BASE_URL: 'ai_service.base_url',
+  AI_SERVICE_TIMEOUT: 'ai_service.timeout_seconds',
+  LOG_LEVEL: 'logging.level',
+  LOG_FORMAT: 'logging.format',
+  ADMIN_HOST: 'admin.host',
+  ADMIN_PORT: 'admin.port',
+  ADMIN_TOKEN: 'admin.token',
+  COORDINATOR_URL: 'coordinator.url',
+  COORDINATOR_API_KEY: 'coordinator.api_key',
+  COORDINATOR_HOST: 'coordinator.host',
+  COORDINATOR_PORT: 'coordinator.port',
+  HOST_ZONES: 'hosting.zones'
+} as const satisfies Record<string, string>
+export type EnvName = keyof typeof ENV_OVERRIDES
+
+/** A deep-partial patch of the config, as the Settings page sends it. */
+export const ConfigPatchSchema = z
+  .object({
+    database: DatabaseConfigSchema.partial().strict().optional(),
+    polling: PollingConfigSchema.partial().strict().optional(),
+    ai_service: AiServiceConfigSchema.partial().strict().optional(),
+    logging: LoggingConfigSchema.partial().strict().optional(),
+    admin: AdminConfigSchema.partial().strict().optional(),
+    coordinator: CoordinatorConfigSchema.partial().strict().optional(),
+    hosting: HostingConfigSchema.partial().strict().optional()
+  })
+  .strict()
+export type ConfigPatch = z.infer<typeof ConfigPatchSchema>
+
+/** Reads a dotted key from a config-like object. */
+export function getKey(obj: unknown, key: string): unknown {
+  let cur: unknown = obj
+  for (const part of key.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+/** Sets a dotted key on a plain object, creating sections as needed. */
+export function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.')
+  let cur = obj
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part]
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[part] = {}
+    cur = cur[part] as Record<string, unknown>
+  }
+  cur[parts[parts.length - 1]!] = value
+}
+
+/** Removes a dotted key from a plain object (no-op when missing). */
+export function deleteKey(obj: Record<string, unknown>, key: string): void {
+  const parts = key.split('.')
+  let cur: unknown = obj
+  for (const part of parts.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  if (cur !== null && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]!]
+}
