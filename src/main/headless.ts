@@ -75,7 +75,8 @@ export async function startHeadless(opts: { argv?: string[]; env?: NodeJS.Proces
   return { booted, admin, token, url, shutdown }
 }
 
-async function main(): Promise<void> {
+/** Runs headless mode as a process: start, log ready, drain on SIGTERM/SIGINT, exit. */
+export async function main(): Promise<void> {
   let handle: HeadlessHandle
   try {
     handle = await startHeadless()

@@ -207,12 +207,12 @@ export class LogSink {
   private rotate(): void {
     if (!this.filePath) return
     this.closeFile()
+    const last = `${this.filePath}.${this.opts.maxFiles}`
+    if (fs.existsSync(last)) fs.rmSync(last)
     for (let i = this.opts.maxFiles - 1; i >= 1; i--) {
       const from = `${this.filePath}.${i}`
       if (fs.existsSync(from)) fs.renameSync(from, `${this.filePath}.${i + 1}`)
     }
-    const last = `${this.filePath}.${this.opts.maxFiles}`
-    if (fs.existsSync(last)) fs.rmSync(last)
     fs.renameSync(this.filePath, `${this.filePath}.1`)
     this.fd = fs.openSync(this.filePath, 'a', 0o600)
     this.fileBytes = 0

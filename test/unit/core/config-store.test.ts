@@ -1,0 +1,83 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ContractCallError } from '../../../src/shared/contract'
+import { ConfigStore } from '../../../src/main/config/config-store'
+import { loadConfig } from '../../../src/main/config/load'
+import { FileSecretStore } from '../../../src/main/config/secrets'
+
+let dir: string
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-cfgstore-'))
+})
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+function open(env: NodeJS.ProcessEnv = {}): { store: ConfigStore; secrets: FileSecretStore; file: string } {
+  const file = path.join(dir, 'config.yaml')
+  const fullEnv = { WARP_HOST_DATA_DIR: dir, ...env }
+  const secrets = new FileSecretStore(dir)
+  const loaded = loadConfig({ argv: [], env: fullEnv, secrets: secrets.getAll() })
+  return { store: new ConfigStore(loaded, secrets, fullEnv), secrets, file }
+}
+
+describe('ConfigStore', () => {
+  it('writes a valid patch to the YAML file, keeping the admin’s comments', () => {
+    fs.writeFileSync(path.join(dir, 'config.yaml'), '# my notes\npolling:\n  # keep me\n  interval_ms: 100\n')
+    const { store, file } = open()
+    const change = store.update({ polling: { interval_ms: 20, batch_size: 300 } })
+    expect(change.changed.sort()).toEqual(['polling.batch_size', 'polling.interval_ms'])
+    const text = fs.readFileSync(file, 'utf8')
+    expect(text).toContain('# my notes')
+    expect(text).toContain('# keep me')
+    expect(text).toContain('interval_ms: 20')
+    expect(open().store.config.polling.batch_size).toBe(300)
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+  })
+
+  it('rejects an invalid patch naming each field, and writes nothing', () => {
+    const { store, file } = open()
+    let err: unknown
+    try {
+      store.update({ polling: { interval_ms: 5 }, ai_service: { base_url: 'gopher://x' } })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ContractCallError)
+    const e = err as ContractCallError
+    expect(e.code).toBe('bad_input')
+    expect(e.issues?.map((i) => i.path).sort()).toEqual(['ai_service.base_url', 'polling.interval_ms'])
+    expect(fs.existsSync(file)).toBe(false)
+    expect(store.config.polling.interval_ms).toBe(100)
+  })
+
+  it('refuses to change a key fixed by an environment variable', () => {
+    const { store } = open({ POLL_INTERVAL_MS: '10' })
+    expect(() => store.update({ polling: { interval_ms: 20 } })).toThrowError(/POLL_INTERVAL_MS/)
+    expect(store.view().envLocked['polling.interval_ms']).toBe('POLL_INTERVAL_MS')
+  })
+
+  it('keeps secrets out of the YAML file and out of the view', () => {
+    fs.writeFileSync(path.join(dir, 'config.yaml'), 'database:\n  password: inyaml\n  host: h\n')
+    const { store, file } = open()
+    expect(store.view().config.database.password).toBe('')
+    expect(store.view().secretsSet['database.password']).toBe(true)
+    store.update({ database: { password: 'n3w' } })
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('inyaml')
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('n3w')
+    expect(store.config.database.password).toBe('n3w')
+    expect(JSON.stringify(store.view())).not.toContain('n3w')
+    const secretsFile = path.join(dir, 'secrets.json')
+    expect(fs.statSync(secretsFile).mode & 0o777).toBe(0o600)
+    expect(open().store.config.database.password).toBe('n3w')
+  })
+
+  it('notifies listeners only when something changed', () => {
+    const { store } = open()
+    const seen: string[][] = []
+    store.onChange((c) => seen.push(c.changed))
+    store.update({ logging: { level: 'info' } })
+    store.update({ logging: { level: 'debug' } })
+    expect(seen).toEqual([['logging.level']])
+  })
+})
