@@ -129,16 +129,29 @@ export const ENV_OVERRIDES = {
 } as const satisfies Record<string, string>
 export type EnvName = keyof typeof ENV_OVERRIDES
 
+/**
+ * A section's patch: every field optional and WITHOUT its default (zod's `.partial()` keeps
+ * defaults, which would silently reset every field the patch does not name), unknown keys refused.
+ */
+function patchOf<T extends z.ZodRawShape>(section: z.ZodObject<T>) {
+  const shape: Record<string, z.ZodType> = {}
+  for (const [key, field] of Object.entries(section.shape)) {
+    const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)
+    shape[key] = inner.optional()
+  }
+  return z.object(shape).strict() as unknown as z.ZodObject<{ [K in keyof T]: z.ZodOptional<T[K]> }>
+}
+
 /** A deep-partial patch of the config, as the Settings page sends it. */
 export const ConfigPatchSchema = z
   .object({
-    database: DatabaseConfigSchema.partial().strict().optional(),
-    polling: PollingConfigSchema.partial().strict().optional(),
-    ai_service: AiServiceConfigSchema.partial().strict().optional(),
-    logging: LoggingConfigSchema.partial().strict().optional(),
-    admin: AdminConfigSchema.partial().strict().optional(),
-    coordinator: CoordinatorConfigSchema.partial().strict().optional(),
-    hosting: HostingConfigSchema.partial().strict().optional()
+    database: patchOf(DatabaseConfigSchema).optional(),
+    polling: patchOf(PollingConfigSchema).optional(),
+    ai_service: patchOf(AiServiceConfigSchema).optional(),
+    logging: patchOf(LoggingConfigSchema).optional(),
+    admin: patchOf(AdminConfigSchema).optional(),
+    coordinator: patchOf(CoordinatorConfigSchema).optional(),
+    hosting: patchOf(HostingConfigSchema).optional()
   })
   .strict()
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ContractCallError } from '../../../src/shared/contract'
+import { ConfigPatchSchema } from '../../../src/shared/config-schema'
 import { ConfigStore } from '../../../src/main/config/config-store'
 import { loadConfig } from '../../../src/main/config/load'
 import { FileSecretStore } from '../../../src/main/config/secrets'
@@ -70,6 +71,24 @@ describe('ConfigStore', () => {
     const secretsFile = path.join(dir, 'secrets.json')
     expect(fs.statSync(secretsFile).mode & 0o777).toBe(0o600)
     expect(open().store.config.database.password).toBe('n3w')
+  })
+
+  it('changes only the fields a patch names (no defaults filled in for the others)', () => {
+    const { store, file } = open({ LOG_FORMAT: 'json' })
+    store.update({ polling: { batch_size: 73 } })
+    const change = store.update({ polling: { interval_ms: 250 } })
+    expect(change.changed).toEqual(['polling.interval_ms'])
+    expect(store.config.polling.batch_size).toBe(73)
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('worker_count')
+    // a section with an env-locked field can still be edited in its other fields
+    expect(store.update({ logging: { level: 'debug' } }).changed).toEqual(['logging.level'])
+  })
+
+  it('parses patches strictly: unknown keys and wrong types are refused by the schema', () => {
+    expect(ConfigPatchSchema.safeParse({ polling: { batch_size: 10 } }).data).toEqual({ polling: { batch_size: 10 } })
+    expect(ConfigPatchSchema.safeParse({ polling: { batchsize: 10 } }).success).toBe(false)
+    expect(ConfigPatchSchema.safeParse({ nope: {} }).success).toBe(false)
+    expect(ConfigPatchSchema.safeParse({ polling: { interval_ms: 5 } }).success).toBe(false)
   })
 
   it('notifies listeners only when something changed', () => {
