@@ -1,3 +1,21 @@
+/**
+ * Renderer entry: picks the transport (window.api in the desktop app, the WebSocket bridge in a
+ * browser), binds the stores to it, and renders the dashboard.
+ */
+import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { getClient } from './api/client'
+import { App } from './App'
+import { attachStores } from './stores/live-data'
+import './styles/base.css'
+import './styles/frame.css'
 
-createRoot(document.getElementById('root')!).render(<p>WARP Host</p>)
+attachStores(getClient())
+
+const root = document.getElementById('root')
+if (!root) throw new Error('index.html has no #root element')
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>
+)

@@ -1,0 +1,51 @@
+/**
+ * The dashboard's pages: one entry per page, in navigation order. Adding a page is one line here
+ * (path, label, component); a capability that is not built yet uses `unavailablePage`.
+ */
+import type { ComponentType } from 'react'
+import { LogsPage } from './logs/LogsPage'
+import { OverviewPage } from './OverviewPage'
+import { RequestsPage } from './requests/RequestsPage'
+import { SettingsPage } from './settings/SettingsPage'
+import { unavailablePage } from './UnavailablePage'
+
+export interface PageRoute {
+  /** URL hash path: `#/<path>`. */
+  path: string
+  /** Navigation label and document title. */
+  label: string
+  component: ComponentType
+  /** Marked "soon" in the navigation: the capability is not in this version yet. */
+  planned?: boolean
+}
+
+export const ROUTES: readonly PageRoute[] = [
+  { path: 'overview', label: 'Overview', component: OverviewPage },
+  { path: 'requests', label: 'Requests', component: RequestsPage },
+  {
+    path: 'sessions',
+    label: 'Sessions',
+    planned: true,
+    component: unavailablePage('Sessions', 'It will list the zone sessions this host serves with their connected players and per-peer quality, and let you end a session.')
+  },
+  {
+    path: 'hosts',
+    label: 'Hosts',
+    planned: true,
+    component: unavailablePage('Hosts & Zones', 'It will show the hosts registered with the coordinator, their quality scores and the zones each one serves.')
+  },
+  {
+    path: 'training',
+    label: 'Training',
+    planned: true,
+    component: unavailablePage('Training', 'It will let you submit training jobs and follow their live progress, charts and history.')
+  },
+  { path: 'logs', label: 'Logs', component: LogsPage },
+  { path: 'settings', label: 'Settings', component: SettingsPage }
+]
+
+export const DEFAULT_ROUTE = ROUTES[0]!
+
+export function routeFor(path: string): PageRoute {
+  return ROUTES.find((r) => r.path === path) ?? DEFAULT_ROUTE
+}

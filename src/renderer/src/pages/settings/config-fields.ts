@@ -1,0 +1,206 @@
+/**
+ * The Settings form, described as data: every editable config field with its section, label,
+ * input kind and the shared zod schema that validates it (the very rules main enforces), plus how
+ * a typed value becomes a config value and how a zod issue reads in the form.
+ */
+import type { z } from 'zod'
+import {
+  AdminConfigSchema,
+  AiServiceConfigSchema,
+  CoordinatorConfigSchema,
+  DatabaseConfigSchema,
+  HostingConfigSchema,
+  LoggingConfigSchema,
+  PollingConfigSchema,
+  SECRET_KEYS,
+  type ConfigSection
+} from '../../../../shared/config-schema'
+
+export type FieldKind = 'text' | 'number' | 'boolean' | 'select' | 'list' | 'secret'
+
+export interface FieldDef {
+  /** Dotted config key, e.g. "polling.interval_ms". */
+  key: string
+  label: string
+  kind: FieldKind
+  schema: z.ZodType
+  help?: string
+  /** Choices of a select. */
+  options?: readonly string[]
+  placeholder?: string
+}
+
+export interface SectionDef {
+  id: ConfigSection
+  title: string
+  description: string
+  fields: FieldDef[]
+}
+
+type Shape<S> = S extends z.ZodObject<infer T> ? T : never
+
+function fieldsOf<S extends z.ZodObject>(
+  section: ConfigSection,
+  schema: S,
+  defs: { [K in keyof Shape<S> & string]?: Omit<FieldDef, 'key' | 'schema'> }
+): FieldDef[] {
+  return Object.entries(defs).map(([name, def]) => ({
+    ...(def as Omit<FieldDef, 'key' | 'schema'>),
+    key: `${section}.${name}`,
+    schema: schema.shape[name] as z.ZodType
+  }))
+}
+
+export const SECTIONS: SectionDef[] = [
+  {
+    id: 'database',
+    title: 'Database',
+    description: 'Where the AI request queue lives: the embedded SQLite file or the rAthena MariaDB/MySQL.',
+    fields: fieldsOf('database', DatabaseConfigSchema, {
+      driver: { label: 'Driver', kind: 'select', options: ['sqlite', 'mysql'], help: 'sqlite = embedded queue in the data folder; mysql = the game database.' },
+      sqlite_path: { label: 'SQLite file', kind: 'text', help: 'Empty = ai-ipc.db in the data folder.', placeholder: '<data folder>/ai-ipc.db' },
+      host: { label: 'Host', kind: 'text' },
+      port: { label: 'Port', kind: 'number' },
+      database: { label: 'Database name', kind: 'text' },
+      user: { label: 'User', kind: 'text' },
+      password: { label: 'Password', kind: 'secret' },
+      pool_size: { label: 'Connection pool size', kind: 'number' }
+    })
+  },
+  {
+    id: 'polling',
+    title: 'Polling',
+    description: 'How often the AI request poller looks for new rows and how many it works on at once.',
+    fields: fieldsOf('polling', PollingConfigSchema, {
+      enabled: { label: 'Poll for AI requests', kind: 'boolean' },
+      interval_ms: { label: 'Interval (ms)', kind: 'number', help: 'Between polls, 10 – 60,000.' },
+      batch_size: { label: 'Batch size', kind: 'number', help: 'Rows claimed per poll.' },
+      worker_count: { label: 'Workers', kind: 'number', help: 'Requests handled in parallel.' },
+      max_retries: { label: 'Max retries', kind: 'number' },
+      stuck_after_seconds: { label: 'Stuck after (s)', kind: 'number', help: 'Rows processing longer than this go back to pending.' },
+      status_every_polls: { label: 'Status line every N polls', kind: 'number' }
+    })
+  },
+  {
+    id: 'ai_service',
+    title: 'AI service',
+    description: 'The HTTP service that answers NPC AI requests.',
+    fields: fieldsOf('ai_service', AiServiceConfigSchema, {
+      base_url: { label: 'Base URL', kind: 'text', placeholder: 'http://localhost:8000' },
+      timeout_seconds: { label: 'Timeout (s)', kind: 'number' },
+      allowed_origins: { label: 'Extra allowed origins', kind: 'list', help: 'Comma-separated http(s) URLs the proxy handler may reach.' }
+    })
+  },
+  {
+    id: 'logging',
+    title: 'Logging',
+    description: 'What the app writes to its log (this page’s Logs view shows the same stream).',
+    fields: fieldsOf('logging', LoggingConfigSchema, {
+      level: { label: 'Level', kind: 'select', options: ['debug', 'info', 'warn', 'error'] },
+      format: { label: 'Console format', kind: 'select', options: ['text', 'json'] }
+    })
+  },
+  {
+    id: 'admin',
+    title: 'Admin dashboard',
+    description: 'The headless dashboard and its bridge. Changes take effect after the app restarts.',
+    fields: fieldsOf('admin', AdminConfigSchema, {
+      host: { label: 'Bind address', kind: 'text', help: '127.0.0.1 keeps the dashboard on this machine.' },
+      port: { label: 'Port', kind: 'number', help: '0 = any free port.' },
+      token: { label: 'Admin token', kind: 'secret', help: 'Not set = a generated token kept in <data folder>/admin-token.' }
+    })
+  },
+  {
+    id: 'coordinator',
+    title: 'Coordinator',
+    description: 'The host registry players use to find sessions: a remote coordinator, or the embedded one.',
+    fields: fieldsOf('coordinator', CoordinatorConfigSchema, {
+      url: { label: 'Remote URL', kind: 'text', help: 'Empty = run the embedded local registry.', placeholder: 'https://coordinator.example.com' },
+      api_key: { label: 'API key', kind: 'secret' },
+      host: { label: 'Embedded bind address', kind: 'text' },
+      port: { label: 'Embedded port', kind: 'number' }
+    })
+  },
+  {
+    id: 'hosting',
+    title: 'Hosting',
+    description: 'The zones this host serves to other players.',
+    fields: fieldsOf('hosting', HostingConfigSchema, {
+      zones: { label: 'Zones', kind: 'list', help: 'Comma-separated zone ids; empty = not hosting.', placeholder: 'prontera, geffen' }
+    })
+  }
+]
+
+export const ALL_FIELDS: FieldDef[] = SECTIONS.flatMap((s) => s.fields)
+
+const SECRET_SET = new Set<string>(SECRET_KEYS)
+export function isSecretKey(key: string): boolean {
+  return SECRET_SET.has(key)
+}
+
+/** A config value as it appears in its input. */
+export function toInputValue(def: FieldDef, value: unknown): string | boolean {
+  if (def.kind === 'boolean') return value === true
+  if (def.kind === 'list') return Array.isArray(value) ? value.join(', ') : ''
+  if (value === undefined || value === null) return ''
+  return String(value)
+}
+
+export type ParsedField = { ok: true; value: unknown } | { ok: false; message: string }
+
+/** What was typed → the config value, validated by the field's shared schema. */
+export function parseInput(def: FieldDef, input: string | boolean): ParsedField {
+  let candidate: unknown = input
+  if (def.kind === 'number') {
+    const text = String(input).trim()
+    if (text === '') return { ok: false, message: 'required' }
+    const n = Number(text)
+    if (!Number.isFinite(n)) return { ok: false, message: 'must be a number' }
+    candidate = n
+  } else if (def.kind === 'list') {
+    candidate = String(input)
+      .split(/[,\n]/)
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+  }
+  const parsed = def.schema.safeParse(candidate)
+  if (parsed.success) return { ok: true, value: parsed.data }
+  const issue = parsed.error.issues[0]
+  return { ok: false, message: issue ? describeIssue(issue, def.kind === 'list') : 'is not valid' }
+}
+
+/** A zod issue in the words a form uses ("must be at least 10"). */
+export function describeIssue(issue: z.core.$ZodIssue, inList = false): string {
+  const prefix = inList && typeof issue.path[0] === 'number' ? `item ${issue.path[0] + 1}: ` : ''
+  return prefix + issueText(issue)
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small':
+      if (!issue.message.startsWith('Too small')) return issue.message
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`
+      return issue.inclusive === false ? `must be more than ${issue.minimum}` : `must be at least ${issue.minimum}`
+    case 'too_big':
+      if (!issue.message.startsWith('Too big')) return issue.message
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`
+      return issue.inclusive === false ? `must be less than ${issue.maximum}` : `must be at most ${issue.maximum}`
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'must be a whole number'
+      if (issue.expected === 'number') return 'must be a number'
+      return issue.message
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`
+    default:
+      return issue.message
+  }
+}
+
+/** The form field a server issue path ("polling.interval_ms", "hosting.zones.2") belongs to. */
+export function fieldForIssuePath(path: string): FieldDef | undefined {
+  let best: FieldDef | undefined
+  for (const def of ALL_FIELDS) {
+    if ((path === def.key || path.startsWith(`${def.key}.`)) && (!best || def.key.length > best.key.length)) best = def
+  }
+  return best
+}
