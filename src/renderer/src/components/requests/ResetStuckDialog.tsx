@@ -1,0 +1,73 @@
+/**
+ * Reset stuck requests: rows left in processing (a poller died mid-request) go back to pending
+ * with retry_count+1, or to failed once their retries are used up. Optional age threshold; empty
+ * uses the poller's own setting.
+ */
+import { useId, useState } from 'react'
+import { resetStuck, useRequestsStore } from '../../stores/requests'
+import { Dialog } from './Dialog'
+
+export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JSX.Element {
+  const settings = useRequestsStore((s) => s.stats?.settings ?? null)
+  const processing = useRequestsStore((s) => s.stats?.counts.processing ?? null)
+  const busy = useRequestsStore((s) => s.busy)
+  const [secs, setSecs] = useState('')
+  const inputId = useId()
+  const helpId = useId()
+  const text = secs.trim()
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  const valid = text === '' || (Number.isInteger(n) && n >= 0 && n <= 86_400)
+  const submit = async (): Promise<void> => {
+    if (!valid) return
+    await resetStuck(text === '' ? undefined : n)
+    onClose()
+  }
+  return (
+    <Dialog title="Reset stuck requests" onClose={onClose} testId="rq-reset-dialog">
+      <form
+        className="rq-dialog-body"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void submit()
+        }}
+      >
+        <p>
+          Requests left in <strong>processing</strong> longer than the threshold go back to pending (retry count + 1), or to failed when their retries
+          {settings ? ` (${settings.maxRetries})` : ''} are used up.
+          {processing !== null && ` ${processing} ${processing === 1 ? 'request is' : 'requests are'} processing right now.`}
+        </p>
+        <div className="rq-form-grid">
+          <label htmlFor={inputId}>Older than (seconds)</label>
+          <div>
+            <input
+              id={inputId}
+              className="input rq-input-narrow"
+              type="number"
+              min={0}
+              max={86_400}
+              step={1}
+              value={secs}
+              placeholder={settings ? String(settings.stuckAfterSeconds) : 'poller default'}
+              onChange={(e) => setSecs(e.target.value)}
+              aria-invalid={!valid}
+              aria-describedby={helpId}
+            />
+            <p id={helpId} className="rq-help">
+              Empty = the poller’s setting{settings ? ` (${settings.stuckAfterSeconds} s)` : ''}. A small value also resets requests a poller is
+              working on right now.
+            </p>
+            {!valid && <p className="rq-field-error">0 – 86,400 seconds</p>}
+          </div>
+        </div>
+        <footer className="rq-dialog-foot">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={!valid || busy !== null}>
+            {busy === 'resetStuck' ? 'Resetting…' : 'Reset stuck requests'}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  )
+}
