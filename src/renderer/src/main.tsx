@@ -2,13 +2,14 @@
  * Renderer entry: picks the transport (window.api in the desktop app, the WebSocket bridge in a
  * browser), binds the stores to it, and renders the dashboard.
  */
+// Base styles first, so page styles (imported through App) come after them in the bundle.
+import './styles/base.css'
+import './styles/frame.css'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { getClient } from './api/client'
 import { App } from './App'
 import { attachStores } from './stores/live-data'
-import './styles/base.css'
-import './styles/frame.css'
 
 attachStores(getClient())
 
