@@ -17,6 +17,8 @@ import { errorFields, type LogSink, type Logger } from './logging/logger'
 import type { Service } from './service'
 import { AppStore } from './store/app-store'
 import type { LogEntry } from '../shared/log'
+import { AI_IPC_FACTORY } from './ai-ipc/service'
+import { aiIpcHandlers } from './ai-ipc/contract-handlers'
 
 export type RuntimeMode = 'desktop' | 'headless'
 
@@ -40,7 +42,7 @@ export interface ServiceFactory {
  * The services beyond the app store, in start order. Later capabilities (ai-ipc, coordinator,
  * hosting, training) plug in here.
  */
-export const SERVICE_FACTORIES: ServiceFactory[] = []
+export const SERVICE_FACTORIES: ServiceFactory[] = [AI_IPC_FACTORY]
 
 /** Keys that only take effect after a restart of the whole app. */
 const RESTART_REQUIRED_PREFIXES = ['admin.', 'data_dir']
@@ -218,7 +220,11 @@ export class Runtime {
       'config.update': async (patch) => {
         const change = this.opts.configStore.update(patch)
         return this.applyConfig(change.changed, change.previous)
-      }
+      },
+      ...aiIpcHandlers(
+        () => this.services.get('ai-ipc'),
+        () => this.config
+      )
     }
   }
 }

@@ -38,8 +38,9 @@ export const DatabaseConfigSchema = z.object({
 export const PollingConfigSchema = z.object({
   enabled: z.boolean().default(true),
   interval_ms: z.number().int().min(10).max(60_000).default(100),
-  batch_size: z.number().int().min(1).max(5000).default(50),
-  worker_count: z.number().int().min(1).max(1024).default(4),
+  batch_size: z.number().int().min(1).max(5000).default(100),
+  /** Requests handled at once; AI calls are I/O-bound, so this is well above the core count. */
+  worker_count: z.number().int().min(1).max(1024).default(32),
   max_retries: z.number().int().min(0).max(20).default(3),
   /** Rows left in `processing` longer than this go back to pending (old service: fixed 300 s). */
   stuck_after_seconds: z.number().int().min(10).max(86_400).default(300),

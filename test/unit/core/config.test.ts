@@ -20,7 +20,7 @@ describe('loadConfig', () => {
   it('uses the spec defaults when nothing is set', () => {
     const { config, filePath } = loadConfig({ argv: [], env: { WARP_HOST_DATA_DIR: dir } })
     expect(config.database).toMatchObject({ driver: 'sqlite', host: 'localhost', port: 3306, user: 'ragnarok', database: 'ragnarok', pool_size: 5 })
-    expect(config.polling).toMatchObject({ interval_ms: 100, batch_size: 50, worker_count: 4, max_retries: 3 })
+    expect(config.polling).toMatchObject({ interval_ms: 100, batch_size: 100, worker_count: 32, max_retries: 3 })
     expect(config.ai_service).toMatchObject({ base_url: 'http://localhost:8000', timeout_seconds: 10 })
     expect(config.admin.port).toBe(8787)
     expect(config.coordinator.port).toBe(8001)

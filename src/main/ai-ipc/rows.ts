@@ -1,0 +1,121 @@
+/**
+ * Typed mappers from raw database rows (unknown values from mysql2 / better-sqlite3) to the
+ * queue's types. Both backends return timestamps as "YYYY-MM-DD HH:MM:SS[.fff]" strings in UTC
+ * (MySQL: session time_zone '+00:00' and dateStrings; SQLite: strftime in UTC).
+ */
+import { AI_REQUEST_STATUSES, type AiRequestStatus, type RequestResponse, type RequestSummary } from '../../shared/contract'
+import type { ClaimedRow } from './queue'
+
+export type RawRow = Record<string, unknown>
+
+export function num(v: unknown, fallback = 0): number {
+  if (typeof v === 'number') return v
+  if (typeof v === 'bigint') return Number(v)
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v)
+    return Number.isFinite(n) ? n : fallback
+  }
+  return fallback
+}
+
+export function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : num(v)
+}
+
+export function str(v: unknown): string {
+  if (typeof v === 'string') return v
+  if (v === null || v === undefined) return ''
+  if (Buffer.isBuffer(v)) return v.toString('utf8')
+  return String(v)
+}
+
+export function strOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : str(v)
+}
+
+export function status(v: unknown): AiRequestStatus {
+  const s = str(v)
+  return (AI_REQUEST_STATUSES as readonly string[]).includes(s) ? (s as AiRequestStatus) : 'failed'
+}
+
+/** "2025-01-02 03:04:05.678" (UTC) → epoch ms; null for null/unparseable. */
+export function dbTimeToMs(v: unknown): number | null {
+  if (v === null || v === undefined) return null
+  if (v instanceof Date) return v.getTime()
+  const s = str(v).trim()
+  if (!s) return null
+  const iso = s.includes('T') ? s : s.replace(' ', 'T')
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + 'Z')
+  return Number.isNaN(ms) ? null : ms
+}
+
+export function dbTimeToIso(v: unknown): string | null {
+  const ms = dbTimeToMs(v)
+  return ms === null ? null : new Date(ms).toISOString()
+}
+
+export function toClaimed(r: RawRow): ClaimedRow {
+  return {
+    id: num(r.id),
+    type: str(r.request_type),
+    endpoint: strOrNull(r.endpoint),
+    data: strOrNull(r.request_data),
+    priority: num(r.priority, 5),
+    retryCount: num(r.retry_count),
+    correlationId: strOrNull(r.correlation_id),
+    sourceNpc: strOrNull(r.source_npc),
+    sourceMap: strOrNull(r.source_map),
+    expiresAt: dbTimeToMs(r.expires_at)
+  }
+}
+
+/** Columns a summary needs (request alias r, response alias s). */
+export const SUMMARY_COLUMNS =
+  'r.id, r.request_type, r.endpoint, r.status, r.priority, r.retry_count, r.source_npc, r.source_map, r.correlation_id, ' +
+  'r.created_at, r.updated_at, r.expires_at, s.http_status, s.processing_time_ms'
+
+export const PREVIEW_CHARS = 160
+
+export function toSummary(r: RawRow): RequestSummary {
+  return {
+    id: num(r.id),
+    type: str(r.request_type),
+    endpoint: strOrNull(r.endpoint),
+    status: status(r.status),
+    priority: num(r.priority, 5),
+    retryCount: num(r.retry_count),
+    sourceNpc: strOrNull(r.source_npc),
+    sourceMap: strOrNull(r.source_map),
+    correlationId: strOrNull(r.correlation_id),
+    createdAt: dbTimeToIso(r.created_at) ?? new Date(0).toISOString(),
+    updatedAt: dbTimeToIso(r.updated_at) ?? dbTimeToIso(r.created_at) ?? new Date(0).toISOString(),
+    expiresAt: dbTimeToIso(r.expires_at),
+    dataPreview: strOrNull(r.preview),
+    httpStatus: numOrNull(r.http_status),
+    processingTimeMs: numOrNull(r.processing_time_ms)
+  }
+}
+
+export function toResponse(r: RawRow): RequestResponse {
+  return {
+    id: num(r.id),
+    responseData: strOrNull(r.response_data),
+    httpStatus: numOrNull(r.http_status),
+    errorMessage: strOrNull(r.error_message),
+    processingTimeMs: numOrNull(r.processing_time_ms),
+    createdAt: dbTimeToIso(r.created_at) ?? new Date(0).toISOString()
+  }
+}
+
+/** Escapes a user's text for `LIKE ? ESCAPE '!'` (contains match). */
+export function likeContains(text: string): string {
+  return '%' + text.replace(/[!%_]/g, (c) => '!' + c) + '%'
+}
+
+/** Truncates to at most `maxBytes` UTF-8 bytes without splitting a character. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= maxBytes) return s
+  const buf = Buffer.from(s, 'utf8').subarray(0, maxBytes)
+  // Drop a trailing partial character (the decoder turns it into U+FFFD).
+  return buf.toString('utf8').replace(/\uFFFD+$/, '')
+}

@@ -1,0 +1,401 @@
+/**
+ * The `ai-ipc` service: owns the queue backend (SQLite or MySQL from `database`), the handler
+ * registry and HTTP client (from `ai_service`), and the poller (from `polling`); implements the
+ * Requests dashboard's data side (stats, list, detail, actions) and pushes its throttled events:
+ * `requests.stats` at most once a second (every 5 s when nothing changes) and `requests.changed`
+ * at most once a second — never one event per row.
+ *
+ * When the database cannot be reached at start the service reports the error and keeps retrying
+ * in the background; a configuration problem (bad credentials, no SKIP LOCKED, unusable tables)
+ * is reported once and waits for a config change.
+ */
+import { performance } from 'node:perf_hooks'
+import { version as packageVersion } from '../../../package.json'
+import {
+  ContractCallError,
+  type AiRequestStatus,
+  type MethodParsedInput,
+  type RequestCounts,
+  type RequestDetail,
+  type RequestsListResult,
+  type RequestsStats,
+  type RequestsSubmitTestResult
+} from '../../shared/contract'
+import type { Config } from '../../shared/config-schema'
+import type { EventBus } from '../events'
+import { HttpClient } from '../http/http-client'
+import { errorFields, type Logger } from '../logging/logger'
+import type { ServiceFactory } from '../runtime'
+import { LifecycleService } from '../service'
+import { sqliteQueuePath } from './connection-test'
+import { aiServiceClientOptions, createHandlerContext, handlerConfigFrom } from './handlers/context'
+import { createDefaultRegistry } from './handlers/registry'
+import type { HandlerContext } from './handlers/types'
+import { isConnectionError } from './mysql-errors'
+import { MysqlQueue } from './mysql-queue'
+import { Poller, type HandlerLookup, type PollerSettings } from './poller'
+import { emptyCounts, statusCode, type QueueBackend } from './queue'
+import { SqliteQueue } from './sqlite-queue'
+
+export interface AiIpcServiceOptions {
+  config: Config
+  log: Logger
+  events: EventBus
+  version?: string
+  /** Builds the handlers (default: the registry with every built-in handler). */
+  registry?: () => HandlerLookup & { close?(): Promise<void> }
+  /** Poller settings beyond the config (tests: short stuck threshold, quick retries). */
+  pollerOverrides?: Partial<PollerSettings>
+  /** Period of the stats/changed events (default 1000 ms). */
+  eventEveryMs?: number
+}
+
+export function pollerSettingsFrom(polling: Config['polling']): PollerSettings {
+  return {
+    intervalMs: polling.interval_ms,
+    batchSize: polling.batch_size,
+    workerCount: polling.worker_count,
+    maxRetries: polling.max_retries,
+    stuckAfterSeconds: polling.stuck_after_seconds,
+    statusEveryPolls: polling.status_every_polls
+  }
+}
+
+export function createBackend(config: Config, log: Logger): QueueBackend {
+  const db = config.database
+  if (db.driver === 'mysql') return new MysqlQueue({ settings: db, log })
+  return new SqliteQueue({ file: sqliteQueuePath(db, config.data_dir), log })
+}
+
+const FINISHED: AiRequestStatus[] = ['completed', 'failed', 'timeout', 'cancelled']
+
+export class AiIpcService extends LifecycleService {
+  private backend: QueueBackend | null = null
+  private poller: Poller | null = null
+  private registry: (HandlerLookup & { close?(): Promise<void> }) | null = null
+  private http: HttpClient | null = null
+  private startRetry: NodeJS.Timeout | null = null
+  private startRetryDelay = 1000
+  private eventTimer: NodeJS.Timeout | null = null
+  private changedStatuses = new Set<AiRequestStatus>()
+  private changedRows = 0
+  private statsDirty = true
+  private lastStatsAt = 0
+  private emitting = false
+  private countsCache: { value: RequestCounts; at: number; tookMs: number } | null = null
+  private lastFinalStats: string[] = []
+  private readonly config: Config
+  private readonly log: Logger
+
+  constructor(private readonly opts: AiIpcServiceOptions) {
+    super('ai-ipc', 'AI request poller')
+    this.config = opts.config
+    this.log = opts.log
+  }
+
+  override async start(): Promise<void> {
+    if (!this.config.polling.enabled) {
+      this.markDisabled('polling.enabled is false')
+      return
+    }
+    try {
+      await super.start()
+    } catch (err) {
+      if (isConnectionError(err)) this.scheduleStartRetry()
+      throw err
+    }
+  }
+
+  private scheduleStartRetry(): void {
+    if (this.startRetry) return
+    const delay = this.startRetryDelay
+    this.startRetryDelay = Math.min(this.startRetryDelay * 2, 30_000)
+    this.startRetry = setTimeout(() => {
+      this.startRetry = null
+      this.start().catch(() => undefined)
+    }, delay)
+    this.startRetry.unref()
+  }
+
+  protected async onStart(): Promise<void> {
+    const backend = createBackend(this.config, this.log)
+    this.setDetail(`connecting to ${backend.target}`)
+    try {
+      await backend.open()
+    } catch (err) {
+      this.log.error(`cannot open the AI request queue at ${backend.target}`, errorFields(err))
+      this.setDetail(`cannot open ${backend.target}`)
+      throw err
+    }
+    const version = this.opts.version ?? packageVersion
+    const registry = this.opts.registry?.() ?? createDefaultRegistry()
+    const http = new HttpClient(aiServiceClientOptions(this.config.ai_service, this.config.polling.worker_count, this.log.scope('ai-ipc.http')))
+    const ctx: HandlerContext = createHandlerContext({ http, config: handlerConfigFrom(this.config.ai_service, version), log: this.log })
+    const poller = new Poller(
+      backend,
+      registry,
+      ctx,
+      { ...pollerSettingsFrom(this.config.polling), ...this.opts.pollerOverrides },
+      this.log,
+      {
+        onChange: (statuses, rows) => this.noteChange(statuses, rows),
+        onHealth: (error) => {
+          if (error === undefined) {
+            this.markRecovered()
+            this.setDetail(this.describe(backend))
+          } else {
+            this.markError(error)
+          }
+        }
+      }
+    )
+    this.backend = backend
+    this.registry = registry
+    this.http = http
+    this.poller = poller
+    this.startRetryDelay = 1000
+    poller.start()
+    const every = this.opts.eventEveryMs ?? 1000
+    this.eventTimer = setInterval(() => void this.emitEvents(), every)
+    this.eventTimer.unref()
+    this.setDetail(this.describe(backend))
+    this.log.info(`polling ${backend.target}`, { ...pollerSettingsFrom(this.config.polling) })
+  }
+
+  private describe(backend: QueueBackend): string {
+    const p = this.config.polling
+    return `polling ${backend.target} every ${p.interval_ms} ms (batch ${p.batch_size}, ${p.worker_count} workers)`
+  }
+
+  protected async onStop(): Promise<void> {
+    if (this.startRetry) clearTimeout(this.startRetry)
+    this.startRetry = null
+    if (this.eventTimer) clearInterval(this.eventTimer)
+    this.eventTimer = null
+    const poller = this.poller
+    if (poller) {
+      await poller.stop()
+      this.lastFinalStats = ['AI request poller', ...poller.stats.finalLines()]
+    }
+    await this.registry?.close?.().catch(() => undefined)
+    await this.http?.close().catch(() => undefined)
+    await this.backend?.close()
+    this.poller = null
+    this.registry = null
+    this.http = null
+    this.backend = null
+  }
+
+  finalStats(): string[] {
+    return this.lastFinalStats
+  }
+
+  /** The running poller (tests). */
+  get currentPoller(): Poller | null {
+    return this.poller
+  }
+
+  /** Throws `unavailable` with the reason when the dashboard methods cannot run. */
+  assertAvailable(): void {
+    this.require()
+  }
+
+  private require(): { backend: QueueBackend; poller: Poller } {
+    const state = this.currentState
+    if (state === 'disabled') {
+      throw new ContractCallError('unavailable', 'The AI request poller is disabled (polling.enabled is false in the configuration).')
+    }
+    if (!this.backend || !this.poller) {
+      const err = this.status().error
+      throw new ContractCallError(
+        'unavailable',
+        `The AI request poller is not running (${state}${err ? `: ${err}` : ''}). Check the database settings (Settings → Test connection).`
+      )
+    }
+    return { backend: this.backend, poller: this.poller }
+  }
+
+  /** Runs a dashboard query; an unreachable database becomes `unavailable`. */
+  private async db<T>(fn: (backend: QueueBackend) => Promise<T>): Promise<T> {
+    const { backend } = this.require()
+    try {
+      return await fn(backend)
+    } catch (err) {
+      if (isConnectionError(err)) throw new ContractCallError('unavailable', `The queue database is unreachable: ${err instanceof Error ? err.message : String(err)}`)
+      throw err
+    }
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  private noteChange(statuses: AiRequestStatus[], rows: number): void {
+    for (const s of statuses) this.changedStatuses.add(s)
+    this.changedRows += rows
+    this.statsDirty = true
+  }
+
+  private async emitEvents(): Promise<void> {
+    if (this.emitting || !this.backend) return
+    this.emitting = true
+    try {
+      const now = performance.now()
+      if (this.changedRows > 0) {
+        const statuses = [...this.changedStatuses]
+        const changed = this.changedRows
+        this.changedStatuses.clear()
+        this.changedRows = 0
+        const maxId = await this.backend.maxId().catch(() => null)
+        this.opts.events.emit('requests.changed', { at: new Date().toISOString(), statuses, changed, maxId })
+      }
+      if (this.statsDirty || now - this.lastStatsAt >= 5000) {
+        this.statsDirty = false
+        this.lastStatsAt = now
+        this.opts.events.emit('requests.stats', await this.buildStats())
+      }
+    } catch (err) {
+      this.log.debug('could not push request figures', errorFields(err))
+    } finally {
+      this.emitting = false
+    }
+  }
+
+  /** Counts by status, cached: refreshed at most every ~0.9 s, less often when the query is slow. */
+  private async counts(backend: QueueBackend): Promise<RequestCounts> {
+    const now = performance.now()
+    const c = this.countsCache
+    if (c && now - c.at < Math.max(900, c.tookMs * 20)) return c.value
+    try {
+      const value = await backend.counts()
+      this.countsCache = { value, at: now, tookMs: performance.now() - now }
+      return value
+    } catch (err) {
+      if (c) return c.value
+      if (isConnectionError(err)) return emptyCounts()
+      throw err
+    }
+  }
+
+  private async buildStats(): Promise<RequestsStats> {
+    const { backend, poller } = this.require()
+    const counts = await this.counts(backend)
+    const p = this.config.polling
+    const o = this.opts.pollerOverrides ?? {}
+    const t = poller.stats.totals
+    return {
+      at: new Date().toISOString(),
+      backend: backend.driver,
+      target: backend.target,
+      polling: poller.isRunning && poller.databaseError === undefined,
+      counts,
+      ratePerSecond: poller.stats.ratePerSecond(),
+      latencyMs: poller.stats.latencySummary(),
+      handlers: poller.stats.handlerStats(),
+      totals: {
+        processed: t.processed,
+        failed: t.failed,
+        expired: t.expired,
+        retried: t.retried,
+        recovered: t.recovered,
+        cancelledInFlight: t.cancelledInFlight,
+        batches: t.batches
+      },
+      inFlight: poller.inFlight,
+      uptimeSeconds: Math.round(poller.stats.uptimeSeconds() * 10) / 10,
+      settings: {
+        intervalMs: o.intervalMs ?? p.interval_ms,
+        batchSize: o.batchSize ?? p.batch_size,
+        workerCount: o.workerCount ?? p.worker_count,
+        maxRetries: o.maxRetries ?? p.max_retries,
+        stuckAfterSeconds: o.stuckAfterSeconds ?? p.stuck_after_seconds
+      }
+    }
+  }
+
+  // ---- contract methods ------------------------------------------------------------------------
+
+  async stats(): Promise<RequestsStats> {
+    return this.buildStats()
+  }
+
+  list(input: MethodParsedInput<'requests.list'>): Promise<RequestsListResult> {
+    return this.db((b) => b.list(input))
+  }
+
+  async get(id: number): Promise<RequestDetail> {
+    const detail = await this.db((b) => b.get(id))
+    if (!detail) throw new ContractCallError('not_found', `AI request ${id} does not exist`)
+    return detail
+  }
+
+  async retry(input: MethodParsedInput<'requests.retry'>): Promise<{ updated: number }> {
+    const updated = await this.db((b) => b.retry(input.ids ? { ids: input.ids } : { statuses: input.allWithStatus ?? [] }))
+    if (updated > 0) {
+      this.noteChange(['pending', 'failed', 'timeout'], updated)
+      this.log.info(`retrying ${updated} request(s) from the dashboard`)
+    }
+    return { updated }
+  }
+
+  async cancel(ids: number[]): Promise<{ cancelled: number }> {
+    const cancelled = await this.db((b) => b.cancel(ids))
+    if (cancelled > 0) this.noteChange(['pending', 'processing', 'cancelled'], cancelled)
+    return { cancelled }
+  }
+
+  async resetStuck(olderThanSeconds: number | undefined): Promise<{ reset: number; failed: number }> {
+    const secs = olderThanSeconds ?? this.opts.pollerOverrides?.stuckAfterSeconds ?? this.config.polling.stuck_after_seconds
+    const r = await this.db((b) => b.recoverStuck(secs, this.config.polling.max_retries))
+    if (r.reset + r.failed > 0) {
+      this.noteChange(['processing', 'pending', 'failed'], r.reset + r.failed)
+      this.log.info(`reset ${r.reset + r.failed} stuck request(s) from the dashboard (${r.reset} to pending, ${r.failed} failed)`)
+    }
+    return r
+  }
+
+  async purge(input: MethodParsedInput<'requests.purge'>): Promise<{ deleted: number }> {
+    const statuses = input.statuses ?? FINISHED
+    const deleted = await this.db((b) => b.purge(input.olderThanDays, statuses))
+    this.log.info(`purged ${deleted} finished request(s) older than ${input.olderThanDays} day(s)`, { statuses })
+    if (deleted > 0) this.noteChange(statuses, deleted)
+    this.countsCache = null
+    return { deleted }
+  }
+
+  async submitTest(input: MethodParsedInput<'requests.submitTest'>): Promise<RequestsSubmitTestResult> {
+    const t0 = performance.now()
+    const id = await this.db((b) =>
+      b.insert({
+        type: input.type,
+        endpoint: input.endpoint ?? null,
+        data: input.data ?? null,
+        priority: input.priority,
+        expiresInSeconds: input.expiresInSeconds,
+        sourceNpc: 'WARP Host test',
+        sourceMap: 'dashboard'
+      })
+    )
+    this.noteChange(['pending'], 1)
+    let detail: RequestDetail | null
+    for (;;) {
+      detail = await this.db((b) => b.get(id))
+      const s = detail?.request.status
+      const settled = s !== undefined && s !== 'pending' && s !== 'processing'
+      if (settled || performance.now() - t0 >= input.waitMs) break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const status = detail?.request.status ?? 'pending'
+    return {
+      id,
+      status,
+      statusCode: statusCode(status),
+      response: detail?.response ?? null,
+      elapsedMs: Math.round((performance.now() - t0) * 10) / 10
+    }
+  }
+}
+
+export const AI_IPC_FACTORY: ServiceFactory = {
+  name: 'ai-ipc',
+  sections: ['database', 'polling', 'ai_service'],
+  create: (ctx) => new AiIpcService({ config: ctx.config, log: ctx.log, events: ctx.events })
+}

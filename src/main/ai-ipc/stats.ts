@@ -1,0 +1,221 @@
+/**
+ * The poller's live figures: totals since start, answers per second over a sliding 10 s window,
+ * latency percentiles from log-bucketed histograms over a sliding 60 s window (constant memory
+ * and O(buckets) percentiles, whatever the rate), and the same per handler. Also the old
+ * service's status line and final statistics block.
+ */
+import type { LatencySummary, RequestHandlerStats } from '../../shared/contract'
+
+const BUCKET_BASE_MS = 0.05
+const BUCKET_GROWTH = 1.05
+const BUCKETS = 340 // up to ~0.05 × 1.05^340 ≈ 800 s
+const LOG_GROWTH = Math.log(BUCKET_GROWTH)
+
+function bucketOf(ms: number): number {
+  if (!(ms > BUCKET_BASE_MS)) return 0
+  return Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / BUCKET_BASE_MS) / LOG_GROWTH))
+}
+
+function bucketValue(i: number): number {
+  return BUCKET_BASE_MS * Math.pow(BUCKET_GROWTH, i)
+}
+
+/** Latency percentiles over a sliding window of `slots` × `slotMs`. */
+export class LatencyWindow {
+  private readonly hist: Uint32Array[]
+  private readonly starts: number[]
+  constructor(
+    private readonly slotMs = 5000,
+    private readonly slots = 12
+  ) {
+    this.hist = Array.from({ length: slots }, () => new Uint32Array(BUCKETS))
+    this.starts = new Array<number>(slots).fill(-1)
+  }
+
+  private slot(now: number): Uint32Array {
+    const n = Math.floor(now / this.slotMs)
+    const i = n % this.slots
+    if (this.starts[i] !== n) {
+      this.starts[i] = n
+      this.hist[i]!.fill(0)
+    }
+    return this.hist[i]!
+  }
+
+  add(ms: number, now: number): void {
+    this.slot(now)[bucketOf(ms)]!++
+  }
+
+  summary(now: number): LatencySummary | null {
+    const cur = Math.floor(now / this.slotMs)
+    const merged = new Uint32Array(BUCKETS)
+    let total = 0
+    for (let s = 0; s < this.slots; s++) {
+      const start = this.starts[s]!
+      if (start < 0 || cur - start >= this.slots) continue
+      const h = this.hist[s]!
+      for (let b = 0; b < BUCKETS; b++) {
+        const v = h[b]!
+        if (v) {
+          merged[b]! += v
+          total += v
+        }
+      }
+    }
+    if (total === 0) return null
+    const pick = (p: number): number => {
+      const rank = Math.max(1, Math.ceil(total * p))
+      let acc = 0
+      for (let b = 0; b < BUCKETS; b++) {
+        acc += merged[b]!
+        if (acc >= rank) return Math.round(bucketValue(b) * 100) / 100
+      }
+      return Math.round(bucketValue(BUCKETS - 1) * 100) / 100
+    }
+    return { p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), samples: total }
+  }
+}
+
+/** Events per second over the last `seconds` whole seconds. */
+export class RateWindow {
+  private readonly counts: Float64Array
+  private readonly secs: Float64Array
+  constructor(private readonly seconds = 10) {
+    this.counts = new Float64Array(seconds)
+    this.secs = new Float64Array(seconds).fill(-1)
+  }
+
+  add(n: number, now: number): void {
+    const s = Math.floor(now / 1000)
+    const i = s % this.seconds
+    if (this.secs[i] !== s) {
+      this.secs[i] = s
+      this.counts[i] = 0
+    }
+    this.counts[i]! += n
+  }
+
+  rate(now: number): number {
+    const cur = Math.floor(now / 1000)
+    let sum = 0
+    for (let i = 0; i < this.seconds; i++) {
+      const s = this.secs[i]!
+      // The current second is partial: count the last `seconds` complete ones plus it, over seconds + fraction.
+      if (s >= 0 && cur - s < this.seconds) sum += this.counts[i]!
+    }
+    const span = this.seconds - 1 + (now % 1000) / 1000
+    return span > 0 ? Math.round((sum / span) * 100) / 100 : 0
+  }
+}
+
+export interface Totals {
+  processed: number
+  failed: number
+  expired: number
+  retried: number
+  recovered: number
+  cancelledInFlight: number
+  batches: number
+  polls: number
+}
+
+interface HandlerFigures {
+  processed: number
+  failed: number
+  retried: number
+  rate: RateWindow
+  latency: LatencyWindow
+}
+
+/** Handler keys are bounded: a flood of unknown types must not grow memory. */
+const MAX_HANDLER_KEYS = 64
+
+export class PollerStats {
+  readonly totals: Totals = { processed: 0, failed: 0, expired: 0, retried: 0, recovered: 0, cancelledInFlight: 0, batches: 0, polls: 0 }
+  private readonly rate = new RateWindow()
+  private readonly latency = new LatencyWindow()
+  private readonly handlers = new Map<string, HandlerFigures>()
+
+  constructor(private readonly startedAt = Date.now()) {}
+
+  private handler(name: string): HandlerFigures {
+    let h = this.handlers.get(name)
+    if (!h) {
+      const key = this.handlers.size >= MAX_HANDLER_KEYS ? '(other)' : name
+      h = this.handlers.get(key)
+      if (!h) {
+        h = { processed: 0, failed: 0, retried: 0, rate: new RateWindow(), latency: new LatencyWindow() }
+        this.handlers.set(key, h)
+      }
+    }
+    return h
+  }
+
+  /** A response was committed for a row: completed or failed. */
+  answered(handler: string, status: 'completed' | 'failed', handlerMs: number, totalMs: number, now = Date.now()): void {
+    const h = this.handler(handler)
+    if (status === 'completed') {
+      this.totals.processed++
+      h.processed++
+    } else {
+      this.totals.failed++
+      h.failed++
+    }
+    this.rate.add(1, now)
+    h.rate.add(1, now)
+    this.latency.add(totalMs, now)
+    h.latency.add(handlerMs, now)
+  }
+
+  retried(handler: string): void {
+    this.totals.retried++
+    this.handler(handler).retried++
+  }
+
+  uptimeSeconds(now = Date.now()): number {
+    return Math.max(0, (now - this.startedAt) / 1000)
+  }
+
+  ratePerSecond(now = Date.now()): number {
+    return this.rate.rate(now)
+  }
+
+  latencySummary(now = Date.now()): LatencySummary | null {
+    return this.latency.summary(now)
+  }
+
+  handlerStats(now = Date.now()): RequestHandlerStats[] {
+    return [...this.handlers.entries()]
+      .map(([handler, h]) => ({
+        handler,
+        processed: h.processed,
+        failed: h.failed,
+        retried: h.retried,
+        ratePerSecond: h.rate.rate(now),
+        latencyMs: h.latency.summary(now)
+      }))
+      .sort((a, b) => b.processed + b.failed - (a.processed + a.failed) || a.handler.localeCompare(b.handler))
+  }
+
+  /** The old service's periodic line. */
+  statusLine(now = Date.now()): string {
+    const up = this.uptimeSeconds(now)
+    const rate = up > 0 ? this.totals.processed / up : 0
+    return `Status: processed=${this.totals.processed}, failed=${this.totals.failed}, rate=${rate.toFixed(2)}/s`
+  }
+
+  /** The old service's shutdown block. */
+  finalLines(now = Date.now()): string[] {
+    const up = this.uptimeSeconds(now)
+    const avg = up > 0 ? this.totals.processed / up : 0
+    return [
+      'Final Statistics:',
+      `  Requests processed: ${this.totals.processed}`,
+      `  Requests failed: ${this.totals.failed}`,
+      `  Requests expired: ${this.totals.expired}`,
+      `  Batches processed: ${this.totals.batches}`,
+      `  Uptime: ${Math.round(up)} seconds`,
+      `  Avg rate: ${avg.toFixed(2)}/s`
+    ]
+  }
+}
