@@ -55,9 +55,18 @@ export const AiServiceConfigSchema = z.object({
   allowed_origins: z.array(httpUrl).default([])
 })
 
+/** Python logging's names (INFO, WARNING, CRITICAL …) as the old service's files spell them. */
+const PYTHON_LEVELS: Record<string, string> = { warning: 'warn', critical: 'error', fatal: 'error' }
+const caseless = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toLowerCase() : v)
+
 export const LoggingConfigSchema = z.object({
-  level: LogLevelSchema.default('info'),
-  format: z.enum(['json', 'text']).default('text')
+  level: z
+    .preprocess((v) => {
+      const lower = caseless(v)
+      return typeof lower === 'string' ? (PYTHON_LEVELS[lower] ?? lower) : lower
+    }, LogLevelSchema)
+    .default('info'),
+  format: z.preprocess(caseless, z.enum(['json', 'text'])).default('text')
 })
 
 export const AdminConfigSchema = z.object({

@@ -40,6 +40,15 @@ describe('loadConfig', () => {
     expect(config.logging).toEqual({ level: 'debug', format: 'json' })
   })
 
+  it("accepts the old service's logging spellings (INFO, WARNING, CRITICAL, JSON)", () => {
+    const file = write('old.yaml', 'logging:\n  level: WARNING\n  format: JSON\n')
+    expect(loadConfig({ argv: ['--config', file], env: { WARP_HOST_DATA_DIR: dir } }).config.logging).toEqual({ level: 'warn', format: 'json' })
+    for (const [given, want] of [['INFO', 'info'], ['DEBUG', 'debug'], ['CRITICAL', 'error'], ['Error', 'error']] as const) {
+      expect(loadConfig({ argv: [], env: { WARP_HOST_DATA_DIR: dir, LOG_LEVEL: given } }).config.logging.level).toBe(want)
+    }
+    expect(() => loadConfig({ argv: [], env: { WARP_HOST_DATA_DIR: dir, LOG_LEVEL: 'LOUD' } })).toThrowError(/logging.level = "LOUD" \(from environment variable LOG_LEVEL\)/)
+  })
+
   it('finds the file through WARP_HOST_CONFIG and AI_IPC_CONFIG', () => {
     const a = write('a.yaml', 'polling:\n  batch_size: 7\n')
     expect(loadConfig({ argv: [], env: { WARP_HOST_DATA_DIR: dir, WARP_HOST_CONFIG: a } }).config.polling.batch_size).toBe(7)
