@@ -36,7 +36,7 @@ import {
   type RecoverResult,
   type ResponseRow
 } from './queue'
-import { PREVIEW_CHARS, SUMMARY_COLUMNS, likeContains, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
+import { PREVIEW_CHARS, SUMMARY_COLUMNS, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
 
 export interface MysqlSettings {
   host: string
@@ -643,31 +643,7 @@ export class MysqlQueue implements QueueBackend {
   }
 
   async list(filter: ListFilter): Promise<RequestsListResult> {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.status && filter.status.length > 0) {
-      where.push('r.status IN (?)')
-      args.push(filter.status)
-    }
-    if (filter.type) {
-      where.push('r.request_type = ?')
-      args.push(filter.type)
-    }
-    if (filter.npc) {
-      where.push("r.source_npc LIKE ? ESCAPE '!'")
-      args.push(likeContains(filter.npc))
-    }
-    if (filter.map) {
-      where.push("r.source_map LIKE ? ESCAPE '!'")
-      args.push(likeContains(filter.map))
-    }
-    if (filter.id !== undefined) {
-      where.push('r.id = ?')
-      args.push(filter.id)
-    }
-    const baseWhere = where.length ? where.join(' AND ') : '1 = 1'
-    const pageWhere = filter.beforeId !== undefined ? `${baseWhere} AND r.id < ?` : baseWhere
-    const pageArgs = filter.beforeId !== undefined ? [...args, filter.beforeId] : args
+    const { baseWhere, args, pageWhere, pageArgs } = listWhere(filter)
     const found = await rows(
       this.db,
       `SELECT ${SUMMARY_COLUMNS}, LEFT(r.request_data, ${PREVIEW_CHARS}) AS preview FROM ai_requests r ` +

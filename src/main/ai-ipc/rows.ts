@@ -4,7 +4,7 @@
  * (MySQL: session time_zone '+00:00' and dateStrings; SQLite: strftime in UTC).
  */
 import { AI_REQUEST_STATUSES, type AiRequestStatus, type RequestResponse, type RequestSummary } from '../../shared/contract'
-import type { ClaimedRow } from './queue'
+import type { ClaimedRow, ListFilter } from './queue'
 
 export type RawRow = Record<string, unknown>
 
@@ -119,3 +119,45 @@ export function truncateUtf8(s: string, maxBytes: number): string {
   // Drop a trailing partial character (the decoder turns it into U+FFFD).
   return buf.toString('utf8').replace(/\uFFFD+$/, '')
 }
+
+/**
+ * The WHERE clause of `requests.list` for both backends: same filters, same placeholders.
+ * `typeCollation` makes the request_type match case-insensitive where the column's collation
+ * is not (SQLite); MariaDB's default collation already is.
+ */
+export function listWhere(
+  filter: ListFilter,
+  typeCollation = ''
+): { baseWhere: string; args: unknown[]; pageWhere: string; pageArgs: unknown[] } {
+  const where: string[] = []
+  const args: unknown[] = []
+  if (filter.status && filter.status.length > 0) {
+    where.push(`r.status IN (${filter.status.map(() => '?').join(', ')})`)
+    args.push(...filter.status)
+  }
+  if (filter.type) {
+    where.push(`r.request_type = ?${typeCollation}`)
+    args.push(filter.type)
+  }
+  if (filter.npc) {
+    where.push("r.source_npc LIKE ? ESCAPE '!'")
+    args.push(likeContains(filter.npc))
+  }
+  if (filter.map) {
+    where.push("r.source_map LIKE ? ESCAPE '!'")
+    args.push(likeContains(filter.map))
+  }
+  if (filter.id !== undefined) {
+    where.push('r.id = ?')
+    args.push(filter.id)
+  }
+  const baseWhere = where.length ? where.join(' AND ') : '1 = 1'
+  const paged = filter.beforeId !== undefined
+  return {
+    baseWhere,
+    args,
+    pageWhere: paged ? `${baseWhere} AND r.id < ?` : baseWhere,
+    pageArgs: paged ? [...args, filter.beforeId] : args
+  }
+}
+

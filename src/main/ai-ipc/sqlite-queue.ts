@@ -26,7 +26,7 @@ import {
   type QueueBackend,
   type RecoverResult
 } from './queue'
-import { PREVIEW_CHARS, SUMMARY_COLUMNS, likeContains, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
+import { PREVIEW_CHARS, SUMMARY_COLUMNS, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
 
 const NOW = "strftime('%Y-%m-%d %H:%M:%f','now')"
 
@@ -270,31 +270,7 @@ export class SqliteQueue implements QueueBackend {
   }
 
   async list(filter: ListFilter): Promise<RequestsListResult> {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.status && filter.status.length > 0) {
-      where.push(`r.status IN (${filter.status.map(() => '?').join(', ')})`)
-      args.push(...filter.status)
-    }
-    if (filter.type) {
-      where.push('r.request_type = ? COLLATE NOCASE')
-      args.push(filter.type)
-    }
-    if (filter.npc) {
-      where.push("r.source_npc LIKE ? ESCAPE '!'")
-      args.push(likeContains(filter.npc))
-    }
-    if (filter.map) {
-      where.push("r.source_map LIKE ? ESCAPE '!'")
-      args.push(likeContains(filter.map))
-    }
-    if (filter.id !== undefined) {
-      where.push('r.id = ?')
-      args.push(filter.id)
-    }
-    const baseWhere = where.length ? where.join(' AND ') : '1 = 1'
-    const pageWhere = filter.beforeId !== undefined ? `${baseWhere} AND r.id < ?` : baseWhere
-    const pageArgs = filter.beforeId !== undefined ? [...args, filter.beforeId] : args
+    const { baseWhere, args, pageWhere, pageArgs } = listWhere(filter, ' COLLATE NOCASE')
     const rows = this.database
       .prepare(
         `SELECT ${SUMMARY_COLUMNS}, substr(r.request_data, 1, ${PREVIEW_CHARS}) AS preview ` +

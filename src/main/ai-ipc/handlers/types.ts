@@ -17,6 +17,7 @@
  */
 import type { HttpClient } from '../../http/http-client'
 import type { Logger } from '../../logging/logger'
+import type { ClaimedRow } from '../queue'
 
 /** One claimed `ai_requests` row, with the old service's column names. */
 export interface AiRequest {
@@ -33,18 +34,8 @@ export interface AiRequest {
   correlation_id: string | null
 }
 
-/** Structural shape of the queue backend's claimed row (src/main/ai-ipc/queue.ts `ClaimedRow`). */
-export interface ClaimedRowLike {
-  id: number
-  type: string
-  endpoint: string | null
-  data: string | null
-  priority: number
-  retryCount: number
-  correlationId: string | null
-  sourceNpc: string | null
-  sourceMap: string | null
-}
+/** The queue backend's claimed row, as far as a handler needs it. */
+export type ClaimedRowLike = Pick<ClaimedRow, 'id' | 'type' | 'endpoint' | 'data' | 'priority' | 'retryCount' | 'correlationId' | 'sourceNpc' | 'sourceMap'>
 
 /** Maps a queue backend row to the handler's view of it. */
 export function toAiRequest(row: ClaimedRowLike): AiRequest {
