@@ -133,7 +133,12 @@ describe.each(DRIVERS)('AI IPC poller on %s', (driver) => {
     const expired = await db.insert({ type: 'health_check', expiresIn: -5 })
     const fresh = await db.insert({ type: 'health_check', expiresIn: 30 })
     const r = await start()
-    await waitFor(async () => (await db.status(expired)) === 5 && (await db.status(fresh)) === 3, 10_000, 'expiry and answer')
+    // The row is committed before the poller has read the UPDATE's reply: wait for its count too.
+    await waitFor(
+      async () => (await db.status(expired)) === 5 && (await db.status(fresh)) === 3 && r.poller.stats.totals.expired >= 1,
+      10_000,
+      'expiry and answer'
+    )
     expect(await db.response(expired)).toBe('')
     expect(r.poller.stats.totals.expired).toBe(1)
   })
@@ -147,7 +152,11 @@ describe.each(DRIVERS)('AI IPC poller on %s', (driver) => {
     await db.run(`UPDATE ai_requests SET status = 'processing', retry_count = 0 WHERE id = ?`, [recent])
     await db.age([young, exhausted], 400)
     const r = await start({ settings: { stuckAfterSeconds: 300, maxRetries: 3 } })
-    await waitFor(async () => (await db.status(young)) === 3 && (await db.status(exhausted)) === 4, 10_000, 'recovery')
+    await waitFor(
+      async () => (await db.status(young)) === 3 && (await db.status(exhausted)) === 4 && r.poller.stats.totals.recovered >= 2,
+      10_000,
+      'recovery'
+    )
     const rows = await db.query('SELECT id, retry_count FROM ai_requests WHERE id IN (?, ?)', [young, exhausted])
     const retries = Object.fromEntries(rows.map((x) => [Number(x.id), Number(x.retry_count)]))
     expect(retries[young]).toBe(1)
