@@ -8,7 +8,7 @@
  * `app.status`.
  */
 import { version as packageVersion } from '../../package.json'
-import type { AppStatus, ConfigUpdateResult } from '../shared/contract'
+import type { AppStatus, ConfigUpdateResult, HttpClientMetrics as HttpClientMetricsView, MetricsHttp } from '../shared/contract'
 import type { Config, ConfigSection } from '../shared/config-schema'
 import type { ConfigStore } from './config/config-store'
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
@@ -17,8 +17,9 @@ import { errorFields, type LogSink, type Logger } from './logging/logger'
 import type { Service } from './service'
 import { AppStore } from './store/app-store'
 import type { LogEntry } from '../shared/log'
-import { AI_IPC_FACTORY } from './ai-ipc/service'
+import { AI_IPC_FACTORY, AiIpcService } from './ai-ipc/service'
 import { aiIpcHandlers } from './ai-ipc/contract-handlers'
+import type { HttpClientMetrics } from './http/types'
 
 export type RuntimeMode = 'desktop' | 'headless'
 
@@ -143,6 +144,19 @@ export class Runtime {
     }
   }
 
+  /**
+   * `metrics.http`: the figures of every HTTP client the runtime owns — today the ai-ipc
+   * service's client for the AI service. A service that is not running has no client: it is
+   * left out (an empty list, not an error).
+   */
+  httpMetrics(): MetricsHttp {
+    const clients: HttpClientMetricsView[] = []
+    const ai = this.services.get('ai-ipc')
+    const aiMetrics = ai instanceof AiIpcService ? ai.httpMetrics() : null
+    if (aiMetrics) clients.push(httpClientView('ai-service', aiMetrics))
+    return { clients }
+  }
+
   service<T extends Service>(name: string): T | undefined {
     return this.services.get(name) as T | undefined
   }
@@ -224,7 +238,33 @@ export class Runtime {
       ...aiIpcHandlers(
         () => this.services.get('ai-ipc'),
         () => this.config
-      )
+      ),
+      'metrics.http': () => this.httpMetrics()
     }
   }
+}
+
+/** An HTTP client's metrics as the contract carries them: upstreams as a list sorted by origin. */
+function httpClientView(name: string, m: HttpClientMetrics): HttpClientMetricsView {
+  const upstreams = Object.values(m.upstreams)
+    .sort((a, b) => (a.upstream < b.upstream ? -1 : a.upstream > b.upstream ? 1 : 0))
+    .map((u) => ({
+      origin: u.upstream,
+      requests: u.requests,
+      errors: u.errors,
+      errorsByKind: {
+        timeout: u.errorsByKind.timeout,
+        connection: u.errorsByKind.connection,
+        http: u.errorsByKind.http,
+        invalid_json: u.errorsByKind.invalid_json,
+        aborted: u.errorsByKind.aborted
+      },
+      cacheHits: u.cacheHits,
+      cacheMisses: u.cacheMisses,
+      retries: u.retries,
+      rateLimitWaits: u.rateLimitWaits,
+      inFlight: u.inFlight,
+      latency: { ...u.latency }
+    }))
+  return { name, upstreams, cache: { ...m.cache } }
 }

@@ -64,7 +64,8 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'requests.resetStuck': { input: () => ({ olderThanSeconds: 3600 }) },
   'requests.purge': { input: () => ({ olderThanDays: 3650, confirm: true }) },
   'requests.submitTest': { input: () => ({ type: 'health_check', waitMs: 0 }) },
-  'ai.testConnection': { input: () => ({}) }
+  'ai.testConnection': { input: () => ({}) },
+  'metrics.http': { input: () => undefined }
 }
 
 type EventSample<E extends EventName> = (ctx: Ctx) => Promise<EventPayload<E>> | EventPayload<E>

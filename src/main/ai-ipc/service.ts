@@ -24,6 +24,7 @@ import {
 import type { Config } from '../../shared/config-schema'
 import type { EventBus } from '../events'
 import { HttpClient } from '../http/http-client'
+import type { HttpClientMetrics } from '../http/types'
 import { errorFields, type Logger } from '../logging/logger'
 import type { ServiceFactory } from '../runtime'
 import { LifecycleService } from '../service'
@@ -188,6 +189,11 @@ export class AiIpcService extends LifecycleService {
 
   finalStats(): string[] {
     return this.lastFinalStats
+  }
+
+  /** The AI service HTTP client's figures (per upstream, cache); null while the service is not running. */
+  httpMetrics(): HttpClientMetrics | null {
+    return this.http?.metrics() ?? null
   }
 
   /** The running poller (tests). */

@@ -6,6 +6,8 @@
  *   /api and the bridge need the token: `?token=`, `Authorization: Bearer`, else HTTP 401 /
  *   WebSocket close 4401.
  * - Browser origins other than the server's own are refused (no cross-site WebSocket hijacking).
+ * - `GET /api/status`: app.status as JSON; `GET /api/metrics`: the Prometheus text export
+ *   (prometheus.ts) — both behind the token like the rest of /api.
  */
 import fs from 'node:fs'
 import http from 'node:http'
@@ -24,6 +26,7 @@ import {
 import type { Dispatch } from '../dispatch'
 import type { EventBus } from '../events'
 import type { Logger } from '../logging/logger'
+import { collectPrometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheus'
 
 export interface AdminServerOptions {
   host: string
@@ -253,7 +256,32 @@ export class AdminServer {
       this.json(res, r.ok ? 200 : 500, r.ok ? r.value : r.error)
       return
     }
+    if (url.pathname === '/api/metrics') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET, HEAD')
+        this.json(res, 405, { error: 'method not allowed' })
+        return
+      }
+      await this.serveMetrics(req, res)
+      return
+    }
     this.json(res, 404, { error: 'not found' })
+  }
+
+  /** Prometheus text exposition of the app's metrics, read through the contract. */
+  private async serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let text: string
+    try {
+      text = await collectPrometheusText(this.opts.dispatch, { transport: 'bridge', client: 'http:metrics' })
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      this.opts.log.error('could not build the metrics export', { error: message })
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+      res.end(`could not build the metrics: ${message}\n`)
+      return
+    }
+    res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' })
+    res.end(req.method === 'HEAD' ? undefined : text)
   }
 
   private serveStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {

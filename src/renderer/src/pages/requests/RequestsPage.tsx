@@ -1,6 +1,7 @@
 /**
  * Requests: the NPC AI request queue, live. Poller line (backend, target, polling, in flight,
- * uptime), status tiles, rate sparkline and latency, per-handler figures, filters, actions, the
+ * uptime), status tiles, rate sparkline and latency, per-handler figures, the AI service HTTP
+ * client's figures per upstream (its own `metrics.http` fetch), filters, actions, the
  * virtualized table and the detail of the active request. States: loading, empty (how requests
  * arrive + "send a test request"), poller unavailable (the server's message + Settings link).
  *
@@ -12,6 +13,7 @@ import { getClient } from '../../api/client'
 import { formatDuration } from '../../components/format'
 import { ActionsBar, type OpenDialog } from '../../components/requests/ActionsBar'
 import { formatCount } from '../../components/requests/format'
+import { HttpMetricsPanel } from '../../components/requests/HttpMetricsPanel'
 import { PurgeDialog } from '../../components/requests/PurgeDialog'
 import { RequestDetailPanel } from '../../components/requests/RequestDetail'
 import { RequestFilters } from '../../components/requests/RequestFilters'
@@ -82,6 +84,7 @@ export function RequestsPage(): React.JSX.Element {
       <>
         <StatsPanel />
         <HandlersSection />
+        <HttpMetricsPanel />
         {statsError && statsError.code !== 'unavailable' && (
           <p className="rq-alert rq-alert-error" role="alert">
             Could not load the queue figures: {describeError(statsError)}
