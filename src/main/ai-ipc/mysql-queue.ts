@@ -36,7 +36,7 @@ import {
   type RecoverResult,
   type ResponseRow
 } from './queue'
-import { PREVIEW_CHARS, SUMMARY_COLUMNS, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
+import { PREVIEW_CHARS, SUMMARY_COLUMNS, listPage, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
 
 export interface MysqlSettings {
   host: string
@@ -651,15 +651,7 @@ export class MysqlQueue implements QueueBackend {
       [...pageArgs, filter.limit + 1]
     )
     const [t] = await rows(this.db, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ai_requests r WHERE ${baseWhere} LIMIT ${LIST_TOTAL_CAP + 1}) t`, args)
-    const total = num(t?.n)
-    const more = found.length > filter.limit
-    const page = found.slice(0, filter.limit).map(toSummary)
-    return {
-      rows: page,
-      nextBeforeId: more && page.length > 0 ? page[page.length - 1]!.id : null,
-      total: Math.min(total, LIST_TOTAL_CAP),
-      totalCapped: total > LIST_TOTAL_CAP
-    }
+    return listPage(found, num(t?.n), filter.limit)
   }
 
   async get(id: number): Promise<RequestDetail | null> {

@@ -3,8 +3,8 @@
  * queue's types. Both backends return timestamps as "YYYY-MM-DD HH:MM:SS[.fff]" strings in UTC
  * (MySQL: session time_zone '+00:00' and dateStrings; SQLite: strftime in UTC).
  */
-import { AI_REQUEST_STATUSES, type AiRequestStatus, type RequestResponse, type RequestSummary } from '../../shared/contract'
-import type { ClaimedRow, ListFilter } from './queue'
+import { AI_REQUEST_STATUSES, type AiRequestStatus, type RequestResponse, type RequestSummary, type RequestsListResult } from '../../shared/contract'
+import { LIST_TOTAL_CAP, type ClaimedRow, type ListFilter } from './queue'
 
 export type RawRow = Record<string, unknown>
 
@@ -158,6 +158,20 @@ export function listWhere(
     args,
     pageWhere: paged ? `${baseWhere} AND r.id < ?` : baseWhere,
     pageArgs: paged ? [...args, filter.beforeId] : args
+  }
+}
+
+/**
+ * A `requests.list` page from the rows fetched (one more than the limit, to know if there is an
+ * older page) and the capped match count.
+ */
+export function listPage(fetched: RawRow[], cappedCount: number, limit: number): RequestsListResult {
+  const page = fetched.slice(0, limit).map(toSummary)
+  return {
+    rows: page,
+    nextBeforeId: fetched.length > limit && page.length > 0 ? page[page.length - 1]!.id : null,
+    total: Math.min(cappedCount, LIST_TOTAL_CAP),
+    totalCapped: cappedCount > LIST_TOTAL_CAP
   }
 }
 

@@ -26,7 +26,7 @@ import {
   type QueueBackend,
   type RecoverResult
 } from './queue'
-import { PREVIEW_CHARS, SUMMARY_COLUMNS, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
+import { PREVIEW_CHARS, SUMMARY_COLUMNS, listPage, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
 
 const NOW = "strftime('%Y-%m-%d %H:%M:%f','now')"
 
@@ -280,15 +280,7 @@ export class SqliteQueue implements QueueBackend {
     const totalRow = this.database
       .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ai_requests r WHERE ${baseWhere} LIMIT ${LIST_TOTAL_CAP + 1})`)
       .get(...args) as RawRow
-    const total = num(totalRow.n)
-    const more = rows.length > filter.limit
-    const page = rows.slice(0, filter.limit).map(toSummary)
-    return {
-      rows: page,
-      nextBeforeId: more && page.length > 0 ? page[page.length - 1]!.id : null,
-      total: Math.min(total, LIST_TOTAL_CAP),
-      totalCapped: total > LIST_TOTAL_CAP
-    }
+    return listPage(rows, num(totalRow.n), filter.limit)
   }
 
   async get(id: number): Promise<RequestDetail | null> {

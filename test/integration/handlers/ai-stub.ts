@@ -4,18 +4,10 @@
  */
 import { HttpClient } from '../../../src/main/http'
 import { handlerConfigFrom, type AiRequest, type HandlerConfig, type HandlerContext } from '../../../src/main/ai-ipc/handlers'
-import type { Logger } from '../../../src/main/logging/logger'
+import { silentLog } from '../../unit/handlers/fixtures'
 import { json, startStub, type Stub, type StubReply } from '../http/stub-server'
 
-export const silentLog: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  scope() {
-    return silentLog
-  }
-}
+export { silentLog }
 
 export const NOW = Date.parse('2025-11-27T12:00:00.000Z')
 
