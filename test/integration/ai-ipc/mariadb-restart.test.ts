@@ -118,20 +118,28 @@ describe.skipIf(!canRestart)('MariaDB restarted mid-run', () => {
     stopInserting = true
     await inserter
 
+    // An INSERT can commit on the server while its reply is lost in the shutdown: the game counts
+    // it as failed (-1), yet the row exists and must be answered too. So: every row ends completed
+    // with exactly one response, every INSERT the game saw succeed is among them, and the extra
+    // rows are at most the INSERTs that reported failure.
     await waitFor(
       async () => {
         const c = await statusCounts(db!)
-        return (c.completed ?? 0) === inserted.length
+        return Object.keys(c).length === 1 && (c.completed ?? 0) >= inserted.length
       },
       60_000,
       'every inserted request answered',
       200
     )
-    expect(await statusCounts(db)).toEqual({ completed: inserted.length })
-    const [resp] = await db.query('SELECT COUNT(*) AS n FROM ai_responses')
-    expect(Number(resp!.n)).toBe(inserted.length)
+    const total = (await statusCounts(db)).completed ?? 0
+    expect(total - inserted.length).toBeLessThanOrEqual(failedInserts)
+    const [seen] = await db.query(`SELECT COUNT(*) AS n FROM ai_requests WHERE status = 'completed' AND id IN (?)`, [inserted])
+    expect(Number(seen!.n)).toBe(inserted.length)
+    const [resp] = await db.query('SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM ai_responses')
+    expect(Number(resp!.n)).toBe(total)
+    expect(Number(resp!.d)).toBe(total)
     expect(running.lines.some((l) => l.includes('database unreachable'))).toBe(true)
     expect(running.lines.some((l) => l.includes('database reachable again'))).toBe(true)
-    console.log(`restart: ${inserted.length} requests answered, ${failedInserts} game INSERTs failed while the server was down`)
+    console.log(`restart: ${total} requests answered (${inserted.length} acknowledged to the game), ${failedInserts} game INSERTs reported failure while the server was down`)
   }, 180_000)
 })
