@@ -6,8 +6,8 @@
  * choices are given), else the first of `available_actions` / `options` — with
  * `metadata.source = "fallback"` and confidence 0.
  */
-import { callNpcService, fallbackMetadata, npcIdentity, serviceMetadata } from './npc-service'
-import { firstStringField, isPlainObject, parseRequestData } from './request-data'
+import { callNpcService, fallbackMetadata, parseNpcRequest, serviceMetadata } from './npc-service'
+import { firstStringField, isPlainObject } from './request-data'
 import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
 export const DEFAULT_ACTION = 'idle'
@@ -17,11 +17,9 @@ export class DecisionHandler implements AiHandler {
   readonly types = ['decision', 'ai_decision', 'npc_decision', 'ai_npc_decide_action'] as const
 
   async handle(req: AiRequest, ctx: HandlerContext): Promise<HandlerOutcome> {
-    const parsed = parseRequestData(req.request_data)
-    if (!parsed.ok) return parsed.outcome
-    const data = parsed.data
-    const who = npcIdentity(data)
-    if ('kind' in who) return who
+    const npc = parseNpcRequest(req)
+    if ('kind' in npc) return npc
+    const { data, who } = npc
     const res = await callNpcService(ctx, who.key, 'decision', {
       ...data,
       npc_id: who.responseId,

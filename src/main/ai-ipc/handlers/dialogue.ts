@@ -11,8 +11,8 @@
  * "metadata":{"source":"ai_service"|"fallback",…},"timestamp"}`.
  */
 import { detectEmotion } from './emotion'
-import { callNpcService, fallbackMetadata, npcIdentity, serviceMetadata, stableHash, type NpcIdentity } from './npc-service'
-import { firstStringField, isPlainObject, parseRequestData, stringField } from './request-data'
+import { callNpcService, fallbackMetadata, parseNpcRequest, serviceMetadata, stableHash, type NpcIdentity } from './npc-service'
+import { firstStringField, isPlainObject, stringField } from './request-data'
 import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
 export type NpcType = 'merchant' | 'guard' | 'quest_giver' | 'healer' | 'blacksmith' | 'default'
@@ -97,11 +97,9 @@ export class DialogueHandler implements AiHandler {
   readonly types = ['dialogue', 'ai_dialogue', 'npc_dialogue', 'ai_npc_dialogue'] as const
 
   async handle(req: AiRequest, ctx: HandlerContext): Promise<HandlerOutcome> {
-    const parsed = parseRequestData(req.request_data)
-    if (!parsed.ok) return parsed.outcome
-    const data = parsed.data
-    const who = npcIdentity(data)
-    if ('kind' in who) return who
+    const npc = parseNpcRequest(req)
+    if ('kind' in npc) return npc
+    const { data, who } = npc
     const message = firstStringField(data, 'player_message', 'message') ?? ''
 
     const payload: Record<string, unknown> = {

@@ -5,8 +5,8 @@
  * message/event text (`detectEmotion`, also used by the dialogue fallback) with
  * `metadata.source = "fallback"`.
  */
-import { callNpcService, fallbackMetadata, npcIdentity, serviceMetadata } from './npc-service'
-import { firstStringField, parseRequestData } from './request-data'
+import { callNpcService, fallbackMetadata, parseNpcRequest, serviceMetadata } from './npc-service'
+import { firstStringField } from './request-data'
 import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
 export type Emotion = 'angry' | 'sad' | 'fearful' | 'happy' | 'curious' | 'friendly' | 'neutral'
@@ -69,11 +69,9 @@ export class EmotionHandler implements AiHandler {
   readonly types = ['emotion', 'ai_emotion', 'npc_emotion', 'ai_npc_get_emotion'] as const
 
   async handle(req: AiRequest, ctx: HandlerContext): Promise<HandlerOutcome> {
-    const parsed = parseRequestData(req.request_data)
-    if (!parsed.ok) return parsed.outcome
-    const data = parsed.data
-    const who = npcIdentity(data)
-    if ('kind' in who) return who
+    const npc = parseNpcRequest(req)
+    if ('kind' in npc) return npc
+    const { data, who } = npc
     const text = firstStringField(data, 'message', 'player_message', 'event', 'trigger') ?? ''
     const res = await callNpcService(ctx, who.key, 'emotion', {
       ...data,

@@ -23,4 +23,4 @@ export { DialogueHandler, DIALOGUE_TEMPLATES, NPC_TYPE_KEYWORDS, npcTypeOf, fall
 export { DecisionHandler, fallbackAction, DEFAULT_ACTION } from './decision'
 export { EmotionHandler, detectEmotion, EMOTION_KEYWORDS, type Emotion, type DetectedEmotion } from './emotion'
 export { AsyncJobHandler, SUBMIT_TYPES, CHECK_TYPES, type AsyncJobOptions } from './async'
-export { npcIdentity, npcUrl, callNpcService, type NpcIdentity, type NpcAction, type NpcServiceReply } from './npc-service'
+export { npcIdentity, parseNpcRequest, npcUrl, callNpcService, type NpcIdentity, type NpcAction, type NpcServiceReply } from './npc-service'

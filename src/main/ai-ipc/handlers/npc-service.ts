@@ -7,8 +7,8 @@
  * more to a waiting script than a late AI answer.
  */
 import { serviceTargets } from './proxy-url'
-import { isPlainObject, stringField } from './request-data'
-import { validation, type HandlerContext, type HandlerOutcome } from './types'
+import { isPlainObject, parseRequestData, stringField } from './request-data'
+import { validation, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
 export type NpcAction = 'dialogue' | 'decision' | 'emotion'
 
@@ -29,6 +29,15 @@ export function npcIdentity(data: Record<string, unknown>): NpcIdentity | Handle
   if (key === undefined) return validation('npc_id or npc_name is required')
   const raw = npcId !== undefined ? data.npc_id : data.npc_name
   return { npcId, npcName, key, responseId: typeof raw === 'number' ? raw : key }
+}
+
+/** The parsed request_data and the NPC it is about, or the validation outcome to answer with. */
+export function parseNpcRequest(req: AiRequest): { data: Record<string, unknown>; who: NpcIdentity } | HandlerOutcome {
+  const parsed = parseRequestData(req.request_data)
+  if (!parsed.ok) return parsed.outcome
+  const who = npcIdentity(parsed.data)
+  if ('kind' in who) return who
+  return { data: parsed.data, who }
 }
 
 export function npcUrl(ctx: HandlerContext, key: string, action: NpcAction): string {
