@@ -64,7 +64,6 @@ export async function startHeadless(opts: { argv?: string[]; env?: NodeJS.Proces
       log.info('shutting down', { reason })
       await admin.stop()
       const lines = await runtime.stop()
-      log.info('final statistics', {})
       for (const line of ['=== WARP Host final statistics ===', ...lines]) sink.log('info', 'headless', line)
       log.info('stopped cleanly')
       sink.closeFile()

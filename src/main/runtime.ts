@@ -203,7 +203,7 @@ export class Runtime {
     this.logTimer.unref()
   }
 
-  private async applyConfig(changed: string[], previous: Config): Promise<ConfigUpdateResult> {
+  private async applyConfig(changed: string[]): Promise<ConfigUpdateResult> {
     const sink = this.opts.sink
     if (changed.includes('logging.level')) sink.setLevel(this.config.logging.level)
     if (changed.includes('logging.format')) sink.setFormat(this.config.logging.format)
@@ -221,7 +221,6 @@ export class Runtime {
     }
     const restartRequired = changed.filter((k) => RESTART_REQUIRED_PREFIXES.some((p) => k.startsWith(p)))
     this.log.info('configuration updated', { changed, restarted, restartRequired })
-    void previous
     this.queueStatus()
     return { view: this.opts.configStore.view(), changed, restarted, restartRequired }
   }
@@ -233,7 +232,7 @@ export class Runtime {
       'config.get': () => this.opts.configStore.view(),
       'config.update': async (patch) => {
         const change = this.opts.configStore.update(patch)
-        return this.applyConfig(change.changed, change.previous)
+        return this.applyConfig(change.changed)
       },
       ...aiIpcHandlers(
         () => this.services.get('ai-ipc'),
