@@ -42,8 +42,12 @@ export const PollingConfigSchema = z.object({
   /** Requests handled at once; AI calls are I/O-bound, so this is well above the core count. */
   worker_count: z.number().int().min(1).max(1024).default(32),
   max_retries: z.number().int().min(0).max(20).default(3),
-  /** Rows left in `processing` longer than this go back to pending (old service: fixed 300 s). */
-  stuck_after_seconds: z.number().int().min(10).max(86_400).default(300),
+  /**
+   * The lease on claimed rows: a live poller renews its rows every third of this; `processing`
+   * rows not renewed for this long (their poller crashed or was killed) go back to pending, so
+   * they are answered before the game's 30 s expiry (old service: fixed 300 s, never in time).
+   */
+  stuck_after_seconds: z.number().int().min(5).max(86_400).default(15),
   /** Print the `Status: …` line every N polls (old service: 100). */
   status_every_polls: z.number().int().min(1).max(1_000_000).default(100)
 })

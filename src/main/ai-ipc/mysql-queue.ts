@@ -34,7 +34,8 @@ import {
   type AnswerAtOnce,
   type QueueBackend,
   type RecoverResult,
-  type ResponseRow
+  type ResponseRow,
+  type RowState
 } from './queue'
 import { PREVIEW_CHARS, SUMMARY_COLUMNS, listPage, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
 
@@ -572,6 +573,15 @@ export class MysqlQueue implements QueueBackend {
 
   private async upsertResponses(c: PoolConnection, values: unknown[][]): Promise<void> {
     await exec(c, UPSERT_RESPONSES, [values])
+  }
+
+  async peek(ids: number[]): Promise<Map<number, RowState>> {
+    const out = new Map<number, RowState>()
+    if (ids.length === 0) return out
+    for (const r of await rows(this.db, 'SELECT id, status, retry_count FROM ai_requests WHERE id IN (?)', [ids])) {
+      out.set(num(r.id), { status: toStatus(r.status), retryCount: num(r.retry_count) })
+    }
+    return out
   }
 
   async touch(list: { id: number; retryCount: number }[]): Promise<void> {

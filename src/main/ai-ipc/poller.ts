@@ -5,28 +5,40 @@
  * Pipeline (all in one event loop, no threads):
  * - claim: up to `claimsInFlight` claims at once; while claims come back full it claims again at
  *   once, POLL_INTERVAL_MS is only slept when a claim comes back short (the queue is drained).
- *   When idle, each poll is one cheap indexed probe; a claim transaction only runs when it hits;
- *   after 2 s without work short intervals are stretched a little (idleIntervalMs).
- *   Claimed rows wait in a small local queue: no new claim while `workerCount` rows already wait
- *   for a worker, so slow handlers never hoard rows other pollers could take.
- * - process: `workerCount` handlers at most run at once. Handlers that answer synchronously
- *   (health checks, validation errors, unknown types) are answered inside the claim transaction
- *   itself: such a row goes from pending to completed in one commit.
+ *   When idle, each poll is one cheap indexed probe (no transaction); a claim transaction only
+ *   runs when it hits.
+ * - answers that need no upstream (health checks, validation errors, unknown types, oversized
+ *   data: `AiHandler.precheck`) are decided inside the claim transaction and written in its own
+ *   commit — they never wait for a worker, and such a row goes from pending to its final status
+ *   in one commit.
+ * - process: no handler starts before its claim has committed (an answer written on another
+ *   connection before the claim's commit would find the row still `pending` and be lost). Then
+ *   `workerCount` handlers at most run at once; claimed rows wait in one queue per handler family,
+ *   served round-robin, and no family may hold more than `familyShare` of the workers, so a slow
+ *   upstream (http_get) cannot starve the others (dialogue, async …).
  * - complete: the other answers are buffered and written in batches, one batch write at a time
  *   (flushesInFlight): while one is in flight the next answers accumulate, so batches grow with
- *   load.
+ *   load. An answer whose write matched no row is re-checked: still ours → written again;
+ *   cancelled → dropped (cancel wins); anything else → dropped with a warning. Never silent.
  * - retry: a retryable outcome keeps the row (still 'processing', ours) for a backoff delay,
- *   then releases it to 'pending' with retry_count+1; when retries are used up → the exhausted
- *   response. Every write is fenced (queue.ts), so a cancel always wins.
- * - maintenance (1 s): expired pending rows → timeout; stuck rows → recovered; rows held longer
- *   than a third of the stuck threshold get their updated_at refreshed.
+ *   then releases it to 'pending' with retry_count+1; when retries are used up — or the backoff
+ *   would outlive the row's expires_at — the exhausted response is written at once. Every write
+ *   is fenced (queue.ts), so a cancel always wins.
+ * - lease (`stuckAfterSeconds`, default 15 s): every row this poller holds has its updated_at
+ *   renewed every third of the lease; any live poller recovers `processing` rows whose lease
+ *   lapsed (a poller that crashed or was killed), so they are answered before the game's 30 s
+ *   expiry.
+ * - maintenance (1 s): expired pending rows → timeout; lease renewal; lapsed rows recovered.
  * - database down: claims pause, answers are kept and written once it answers again.
  * - stop: no more claims; unstarted rows are released, backoff rows released with +1, running
- *   handlers get `stopTimeoutMs` to finish (then their rows are released), answers are flushed.
+ *   handlers get until 1.5 s before `stopTimeoutMs` to finish (then their rows are released),
+ *   answers are flushed — all within `stopTimeoutMs` (default 9 s: inside Docker's 10 s).
+ *   `abandon()` (a second signal) releases what it can within a second.
  */
 import { performance } from 'node:perf_hooks'
 import type { AiRequestStatus } from '../../shared/contract'
 import { errorFields, type Logger } from '../logging/logger'
+import { ThrottledLog } from '../logging/throttled-log'
 import { checkPayloadSize } from './handlers/request-data'
 import {
   settleNoHandler,
@@ -46,13 +58,17 @@ export interface PollerSettings {
   batchSize: number
   workerCount: number
   maxRetries: number
+  /**
+   * The lease: rows held by a live poller are renewed every third of it; `processing` rows not
+   * renewed for this long belong to a dead poller and are recovered by any live one.
+   */
   stuckAfterSeconds: number
   statusEveryPolls: number
   /** First retry delay (doubles per retry, ±25 % jitter). Default 1000 ms. */
   retryBaseMs?: number
-  /** Longest retry delay. Default 30 s (and never more than a third of the stuck threshold). */
+  /** Longest retry delay. Default 30 s (and never more than a third of the lease). */
   retryMaxMs?: number
-  /** How long stop() lets running handlers finish before releasing their rows. Default 10 s. */
+  /** Everything stop() does fits in this. Default 9000 ms (Docker's stop timeout is 10 s). */
   stopTimeoutMs?: number
   /** Expiry sweep period. Default 1000 ms. */
   maintenanceEveryMs?: number
@@ -63,9 +79,13 @@ export interface PollerSettings {
   /** request_data larger than this gets a validation error. Default 64 KiB. */
   maxRequestBytes?: number
   /**
+   * Largest share of the workers one handler family may hold (0–1]. Default 0.75: with 32
+   * workers a flood of slow http_get calls keeps at most 24, the other families always find 8.
+   */
+  familyShare?: number
+  /**
    * Poll interval once the queue has been empty for 2 s (adaptive idle backoff: fewer wake-ups
-   * while nothing happens; steady traffic never triggers it). Default 4 × intervalMs, at most
-   * 40 ms, never below intervalMs — so intervals of 40 ms and more are never stretched.
+   * while nothing happens; steady traffic never triggers it). Default: intervalMs (no stretch).
    */
   idleIntervalMs?: number
 }
@@ -99,11 +119,16 @@ interface Held {
   row: ClaimedRow
   phase: Phase
   handler: string
+  family: Family | null
   claimedAt: number
   startedAt: number
   handlerMs: number
   touchedAt: number
   timer: NodeJS.Timeout | null
+  /** Times an answer for this row was written again after matching no row. */
+  rewrites: number
+  /** The answer decided inside the claim transaction (no upstream needed). */
+  answer?: Completion
 }
 
 interface Pending {
@@ -111,9 +136,20 @@ interface Pending {
   held: Held
 }
 
+/** One handler family's queue of claimed rows waiting for a worker. */
+interface Family {
+  name: string
+  handler: AiHandler
+  queue: Held[]
+  head: number
+  active: number
+}
+
 const NO_HANDLER = '(no handler)'
 /** The queue counts as idle (see idleIntervalMs) after this long without a claimed row. */
 const IDLE_AFTER_MS = 2000
+/** A retry whose backoff would end this close to expires_at is answered now instead. */
+const EXPIRY_MARGIN_MS = 1000
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function'
@@ -129,13 +165,20 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+function queued(f: Family): number {
+  return f.queue.length - f.head
+}
+
 export class Poller {
   readonly stats: PollerStats
   private readonly s: Required<PollerSettings>
+  private readonly familyCap: number
   private running = false
   private stopping = false
-  private ready: Held[] = []
-  private readyHead = 0
+  private readonly families = new Map<string, Family>()
+  private familyOrder: Family[] = []
+  private nextFamily = 0
+  private readyTotal = 0
   private held = new Map<number, Held>()
   private results: Pending[] = []
   private active = 0
@@ -154,9 +197,14 @@ export class Poller {
   private lastRecoverAt = -Infinity
   private batchesSinceStatus = 0
   private lastStatusAt = -Infinity
-  private lastErrorLog = new Map<string, number>()
-  /** While a claim transaction is open: its rows, and where their synchronous answers go. */
-  private capture: { own: Set<Held>; into: Pending[] } | null = null
+  private readonly throttled: ThrottledLog
+  private readonly requestLog: ThrottledLog
+  /** Bound once: the idle path allocates no closure per poll. */
+  private readonly onPollTimer = (): void => {
+    this.pollTimer = null
+    this.sleeping = false
+    this.pump()
+  }
 
   constructor(
     private readonly backend: QueueBackend,
@@ -166,21 +214,27 @@ export class Poller {
     private readonly log: Logger,
     private readonly hooks: PollerHooks = {}
   ) {
-    const stuckMs = settings.stuckAfterSeconds * 1000
+    const leaseMs = settings.stuckAfterSeconds * 1000
     this.s = {
       retryBaseMs: 1000,
       retryMaxMs: 30_000,
-      stopTimeoutMs: 10_000,
+      stopTimeoutMs: 9000,
       maintenanceEveryMs: 1000,
       claimsInFlight: 2,
       flushesInFlight: 1,
       maxRequestBytes: 64 * 1024,
-      idleIntervalMs: Math.max(settings.intervalMs, Math.min(40, settings.intervalMs * 4)),
+      familyShare: 0.75,
+      idleIntervalMs: settings.intervalMs,
       ...settings
     }
-    this.s.retryMaxMs = Math.max(1, Math.min(this.s.retryMaxMs, stuckMs / 3))
+    this.s.retryMaxMs = Math.max(1, Math.min(this.s.retryMaxMs, leaseMs / 3))
     this.s.claimsInFlight = Math.max(1, Math.min(this.s.claimsInFlight, this.s.workerCount))
+    this.s.idleIntervalMs = Math.max(this.s.intervalMs, this.s.idleIntervalMs)
+    const share = Math.min(1, Math.max(0, this.s.familyShare))
+    this.familyCap = Math.max(1, Math.min(this.s.workerCount, Math.floor(this.s.workerCount * share) || 1))
     this.stats = new PollerStats(ctx.startedAt)
+    this.throttled = new ThrottledLog(log, 5000)
+    this.requestLog = new ThrottledLog(log, 10_000)
   }
 
   get isRunning(): boolean {
@@ -195,6 +249,11 @@ export class Poller {
   /** Rows this poller owns right now. */
   get inFlight(): number {
     return this.held.size
+  }
+
+  /** Handlers running right now. */
+  get activeWorkers(): number {
+    return this.active
   }
 
   start(): void {
@@ -213,10 +272,6 @@ export class Poller {
     return this.s.batchSize * (this.s.claimsInFlight + 2) + this.s.workerCount
   }
 
-  private readyCount(): number {
-    return this.ready.length - this.readyHead
-  }
-
   private pump(): void {
     while (
       this.running &&
@@ -225,88 +280,130 @@ export class Poller {
       !this.sleeping &&
       this.claims < this.s.claimsInFlight &&
       // Enough claimed rows wait for a worker already (slow handlers): do not hoard more.
-      this.readyCount() < this.s.workerCount &&
+      this.readyTotal < this.s.workerCount &&
       this.held.size + this.claims * this.s.batchSize < this.maxHeld
     ) {
       this.claims++
-      void this.claimOnce()
+      if (this.lastClaimEmpty) this.probe()
+      else void this.claimOnce()
     }
+  }
+
+  /**
+   * The idle path: one indexed probe, no transaction, no closure per poll. Only a hit runs the
+   * claim transaction.
+   */
+  private probe(): void {
+    this.backend.hasPending().then(this.onProbe, this.onProbeError)
+  }
+
+  private readonly onProbe = (found: boolean): void => {
+    if (found) {
+      void this.claimOnce()
+      return
+    }
+    this.claims--
+    this.stats.totals.polls++
+    if (this.stopping) return
+    this.sleep(performance.now() - this.lastWorkAt > IDLE_AFTER_MS ? this.s.idleIntervalMs : this.s.intervalMs)
+  }
+
+  private readonly onProbeError = (err: unknown): void => {
+    this.claims--
+    this.onDbError(err, 'claim')
   }
 
   private async claimOnce(): Promise<void> {
     let rows: ClaimedRow[]
     const fresh: Held[] = []
-    const atOnce: Pending[] = []
     try {
-      if (this.lastClaimEmpty && !(await this.backend.hasPending())) rows = []
-      else rows = await this.backend.claim(this.s.batchSize, (claimed) => this.startClaimed(claimed, fresh, atOnce))
+      rows = await this.backend.claim(this.s.batchSize, (claimed) => this.startClaimed(claimed, fresh))
     } catch (err) {
       this.claims--
-      // The claim was rolled back: its rows are pending again. Forget the ones not started; a
-      // handler already running will find its row gone (fenced) when it answers.
-      for (const h of fresh) {
-        if (h.phase === 'running') continue
-        h.phase = 'released'
-        if (this.held.get(h.row.id) === h) this.held.delete(h.row.id)
-      }
+      // The claim was rolled back: its rows are pending again. None of them was started (no
+      // handler runs before the commit), so they are simply forgotten.
+      for (const h of fresh) this.forget(h)
       this.onDbError(err, 'claim')
       return
     }
     this.claims--
     this.stats.totals.polls++
     if (rows.length > 0) {
-      this.lastWorkAt = performance.now()
+      const now = performance.now()
+      this.lastWorkAt = now
       this.stats.totals.batches++
+      const atOnce: Pending[] = []
+      for (const h of fresh) {
+        if (h.phase === 'settled') atOnce.push({ completion: h.answer!, held: h })
+        else if (h.phase === 'ready') this.enqueue(h)
+      }
       this.hooks.onChange?.(['pending', 'processing'], rows.length)
       if (atOnce.length > 0) this.committed(atOnce, atOnce.map((p) => p.completion.id))
       this.statusTick()
       this.drain()
     }
-    if (this.stopping) return
+    if (this.stopping) {
+      // Rows claimed while stop() was waiting for this claim: release them.
+      this.releaseReady()
+      return
+    }
     if (rows.length >= this.s.batchSize) {
       this.lastClaimEmpty = false
       this.pump()
     } else {
       this.lastClaimEmpty = rows.length === 0
-      const idle = rows.length === 0 && performance.now() - this.lastWorkAt > IDLE_AFTER_MS && this.held.size === 0
-      this.sleep(idle ? this.s.idleIntervalMs : this.s.intervalMs)
+      this.sleep(this.s.intervalMs)
     }
   }
 
   /**
-   * Inside the claim transaction: takes the claimed rows and starts as many as there are free
-   * workers. Handlers that answer synchronously (health checks, validation errors, unknown
-   * types) are answered in the claim's own commit; the rest wait in the local queue.
+   * Inside the claim transaction (synchronously): decides the answers that need no upstream
+   * (payload too large, no handler, the handler's precheck) — written in the claim's own commit —
+   * and keeps the other rows for the workers, which start only after the commit.
    */
-  private startClaimed(claimed: ClaimedRow[], fresh: Held[], atOnce: Pending[]): Completion[] {
+  private startClaimed(claimed: ClaimedRow[], fresh: Held[]): Completion[] {
     const now = performance.now()
-    const own = new Set<Held>()
+    const nowMs = this.ctx.now()
+    const answers: Completion[] = []
     for (const row of claimed) {
-      const h: Held = { row, phase: 'ready', handler: NO_HANDLER, claimedAt: now, startedAt: now, handlerMs: 0, touchedAt: now, timer: null }
+      const h: Held = { row, phase: 'ready', handler: NO_HANDLER, family: null, claimedAt: now, startedAt: now, handlerMs: 0, touchedAt: now, timer: null, rewrites: 0 }
       this.held.set(row.id, h)
       fresh.push(h)
-      own.add(h)
-    }
-    this.capture = { own, into: atOnce }
-    try {
-      for (const h of fresh) {
-        if (this.active < this.s.workerCount && !this.stopping) this.run(h)
-        else this.ready.push(h)
+      let settlement: Settlement | null = null
+      const tooLarge = checkPayloadSize(row.data, this.s.maxRequestBytes)
+      const handler = this.handlers.lookup(row.type)
+      if (handler) h.handler = handler.name
+      if (tooLarge) {
+        settlement = settleOutcome(tooLarge, { retriesLeft: false, nowMs })
+      } else if (!handler) {
+        settlement = settleNoHandler(row.type, nowMs)
+      } else if (handler.precheck) {
+        let out: HandlerOutcome | undefined
+        try {
+          out = handler.precheck(toAiRequest(row), this.ctx)
+        } catch (err) {
+          out = { kind: 'failed', message: `Handler ${handler.name} failed: ${message(err)}` }
+        }
+        if (out !== undefined) settlement = settleOutcome(out, { retriesLeft: false, nowMs })
       }
-    } finally {
-      this.capture = null
+      if (settlement === null || settlement.status === 'retry') {
+        // Needs its handler (a retryable precheck answer is left to the handler and its retries).
+        if (handler) h.family = this.family(handler)
+        continue
+      }
+      this.noteOutcome(h, settlement)
+      const c = this.toCompletion(h, settlement)
+      h.phase = 'settled'
+      h.answer = c
+      answers.push(c)
     }
-    return atOnce.map((p) => p.completion)
+    return answers
   }
 
   private sleep(ms: number): void {
     if (this.sleeping || this.stopping) return
     this.sleeping = true
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = null
-      this.sleeping = false
-      this.pump()
-    }, ms)
+    this.pollTimer = setTimeout(this.onPollTimer, ms)
   }
 
   private statusTick(): void {
@@ -321,84 +418,122 @@ export class Poller {
 
   // ---- processing ----------------------------------------------------------------------------
 
-  private drain(): void {
-    while (this.active < this.s.workerCount && this.readyHead < this.ready.length) {
-      const h = this.ready[this.readyHead++]!
-      if (this.readyHead > 256 && this.readyHead * 2 > this.ready.length) {
-        this.ready = this.ready.slice(this.readyHead)
-        this.readyHead = 0
-      }
-      if (h.phase === 'ready') this.run(h)
+  private family(handler: AiHandler): Family {
+    let f = this.families.get(handler.name)
+    if (!f) {
+      f = { name: handler.name, handler, queue: [], head: 0, active: 0 }
+      this.families.set(handler.name, f)
+      this.familyOrder.push(f)
     }
-    if (this.readyHead === this.ready.length && this.readyHead > 0) {
-      this.ready = []
-      this.readyHead = 0
+    return f
+  }
+
+  private enqueue(h: Held): void {
+    h.family!.queue.push(h)
+    this.readyTotal++
+  }
+
+  /** Next waiting row, round-robin over the families that are under their share of workers. */
+  private nextReady(): Held | undefined {
+    const order = this.familyOrder
+    for (let i = 0; i < order.length; i++) {
+      const f = order[(this.nextFamily + i) % order.length]!
+      if (queued(f) === 0 || f.active >= this.familyCap) continue
+      this.nextFamily = (this.nextFamily + i + 1) % order.length
+      const h = f.queue[f.head++]!
+      if (f.head === f.queue.length) {
+        f.queue = []
+        f.head = 0
+      } else if (f.head > 256 && f.head * 2 > f.queue.length) {
+        f.queue = f.queue.slice(f.head)
+        f.head = 0
+      }
+      this.readyTotal--
+      return h
+    }
+    return undefined
+  }
+
+  private drain(): void {
+    // Once stopping, no new handler starts: waiting rows are released instead.
+    while (!this.stopping && this.active < this.s.workerCount && this.readyTotal > 0) {
+      const h = this.nextReady()
+      if (!h) break
+      if (h.phase === 'ready') this.run(h)
     }
     this.pump()
   }
 
   private run(h: Held): void {
+    const f = h.family!
     h.phase = 'running'
     h.startedAt = performance.now()
     this.active++
-    const tooLarge = checkPayloadSize(h.row.data, this.s.maxRequestBytes)
-    if (tooLarge) {
-      this.finish(h, tooLarge)
-      return
-    }
-    const handler = this.handlers.lookup(h.row.type)
-    if (!handler) {
-      this.finish(h, null)
-      return
-    }
-    h.handler = handler.name
+    f.active++
     let out: HandlerOutcome | Promise<HandlerOutcome>
     try {
-      out = handler.handle(toAiRequest(h.row), this.ctx)
+      out = f.handler.handle(toAiRequest(h.row), this.ctx)
     } catch (err) {
-      out = { kind: 'failed', message: `Handler ${handler.name} failed: ${message(err)}` }
+      out = { kind: 'failed', message: `Handler ${f.name} failed: ${message(err)}` }
     }
     if (isPromise(out)) {
       out.then(
         (o) => this.finish(h, o),
-        (err: unknown) => this.finish(h, { kind: 'failed', message: `Handler ${handler.name} failed: ${message(err)}` })
+        (err: unknown) => this.finish(h, { kind: 'failed', message: `Handler ${f.name} failed: ${message(err)}` })
       )
     } else {
       this.finish(h, out)
     }
   }
 
-  /** A handler returned (outcome null = no handler for the type). */
-  private finish(h: Held, outcome: HandlerOutcome | null): void {
+  /** A handler returned. */
+  private finish(h: Held, outcome: HandlerOutcome): void {
     this.active--
+    h.family!.active--
     if (h.phase === 'running') {
       h.handlerMs = performance.now() - h.startedAt
       const nowMs = this.ctx.now()
-      const settlement: Settlement =
-        outcome === null
-          ? settleNoHandler(h.row.type, nowMs)
-          : settleOutcome(outcome, { retriesLeft: h.row.retryCount < this.s.maxRetries, nowMs })
-      this.settle(h, settlement)
+      let settlement = settleOutcome(outcome, { retriesLeft: h.row.retryCount < this.s.maxRetries, nowMs })
+      let delay = 0
+      if (settlement.status === 'retry') {
+        delay = this.backoffDelay(h.row.retryCount)
+        const expiresAt = h.row.expiresAt
+        if (expiresAt !== null && nowMs + delay >= expiresAt - EXPIRY_MARGIN_MS) {
+          // The row would expire while it waits: answer now, while the script still listens.
+          settlement = settleOutcome(
+            outcome.kind === 'retryable' ? { ...outcome, message: `${outcome.message} (no time left to retry before the request expires)` } : outcome,
+            { retriesLeft: false, nowMs }
+          )
+        }
+      }
+      this.noteOutcome(h, settlement)
+      this.settle(h, settlement, delay)
     }
     // else: released by stop() while running; the late result is dropped.
-    if (this.readyHead < this.ready.length) this.drain()
+    if (this.readyTotal > 0) this.drain()
   }
 
-  private settle(h: Held, s: Settlement): void {
-    const { id, retryCount } = h.row
+  /** Logs what a script's author or an operator needs to see (rate-limited per kind and type). */
+  private noteOutcome(h: Held, s: Settlement): void {
+    const { id, type } = h.row
     if (s.status === 'retry') {
-      h.phase = 'backoff'
-      const delay = this.backoffDelay(retryCount)
-      this.log.debug('request will be retried', { id, type: h.row.type, retry: retryCount + 1, delayMs: Math.round(delay), error: s.message })
-      h.timer = setTimeout(() => {
-        h.timer = null
-        if (h.phase !== 'backoff') return
-        h.phase = 'settled'
-        this.push({ completion: { id, retryCount, status: 'retry' }, held: h })
-      }, delay)
+      this.requestLog.warn(`retry:${type}`, `request ${id} (${type}) failed and will be retried: ${s.message}`, { id, type, retry: h.row.retryCount + 1 })
       return
     }
-    h.phase = 'settled'
+    const r = s.response
+    if (s.status === 'failed') {
+      this.requestLog.warn(`failed:${type}`, `request ${id} (${type}) failed: ${r.error ?? 'no handler'}`, { id, type, httpStatus: r.httpStatus })
+    } else if (r.httpStatus === 400) {
+      this.requestLog.warn(`refused:${type}`, `request ${id} (${type}) refused: ${r.error ?? ''}`, { id, type })
+    } else if (r.httpStatus >= 500 && r.data.includes('"retries_exhausted":true')) {
+      this.requestLog.warn(`exhausted:${type}`, `request ${id} (${type}) answered with an error, retries used up: ${r.error ?? ''}`, { id, type, httpStatus: r.httpStatus })
+    } else if (r.httpStatus >= 500) {
+      this.requestLog.warn(`upstream:${type}`, `request ${id} (${type}) answered with upstream HTTP ${r.httpStatus}`, { id, type, httpStatus: r.httpStatus })
+    }
+  }
+
+  private toCompletion(h: Held, s: Extract<Settlement, { status: 'completed' | 'failed' }>): Completion {
+    const { id, retryCount } = h.row
     let response = { ...s.response, processingTimeMs: Math.round(h.handlerMs) }
     let status = s.status
     const max = this.backend.maxResponseBytes
@@ -410,7 +545,24 @@ export class Poller {
         status = 'completed'
       }
     }
-    this.push({ completion: { id, retryCount, status, response }, held: h })
+    return { id, retryCount, status, response }
+  }
+
+  private settle(h: Held, s: Settlement, delay: number): void {
+    const { id, retryCount } = h.row
+    if (s.status === 'retry') {
+      h.phase = 'backoff'
+      this.log.debug('request will be retried', { id, type: h.row.type, retry: retryCount + 1, delayMs: Math.round(delay), error: s.message })
+      h.timer = setTimeout(() => {
+        h.timer = null
+        if (h.phase !== 'backoff') return
+        h.phase = 'settled'
+        this.push({ completion: { id, retryCount, status: 'retry' }, held: h })
+      }, delay)
+      return
+    }
+    h.phase = 'settled'
+    this.push({ completion: this.toCompletion(h, s), held: h })
   }
 
   private backoffDelay(retryCount: number): number {
@@ -421,11 +573,6 @@ export class Poller {
   // ---- completing ----------------------------------------------------------------------------
 
   private push(p: Pending): void {
-    const c = p.completion
-    if (this.capture?.own.has(p.held) && (c.status === 'completed' || c.status === 'failed')) {
-      this.capture.into.push(p) // written by the claim transaction itself
-      return
-    }
     this.results.push(p)
     this.scheduleFlush()
   }
@@ -453,7 +600,7 @@ export class Poller {
   private async flushBatch(batch: Pending[]): Promise<void> {
     try {
       const res = await this.backend.complete(batch.map((p) => p.completion))
-      this.committed(batch, res.applied)
+      await this.committedOrRecheck(batch, res.applied)
     } catch (err) {
       if (isRetryableDbError(err)) {
         this.results = batch.concat(this.results)
@@ -467,12 +614,67 @@ export class Poller {
     }
   }
 
+  /**
+   * Answers that matched no row are never forgotten silently: the row is looked up. Still ours
+   * (processing, same retry_count: the write raced something) → written again (twice at most);
+   * cancelled → dropped, the cancel wins; anything else → dropped with a warning naming it.
+   */
+  private async committedOrRecheck(batch: Pending[], appliedIds: number[]): Promise<void> {
+    if (appliedIds.length === batch.length) {
+      this.committed(batch, appliedIds)
+      return
+    }
+    const applied = new Set(appliedIds)
+    const missed = batch.filter((p) => !applied.has(p.completion.id))
+    let states: Map<number, { status: AiRequestStatus; retryCount: number }>
+    try {
+      states = await this.backend.peek(missed.map((p) => p.completion.id))
+    } catch (err) {
+      if (isRetryableDbError(err)) {
+        // Cannot tell yet: the applied ones are done, the others are written again later.
+        this.committed(batch.filter((p) => applied.has(p.completion.id)), appliedIds)
+        this.results.push(...missed)
+        this.onDbError(err, 'complete')
+        return
+      }
+      states = new Map()
+    }
+    const again: Pending[] = []
+    for (const p of missed) {
+      const c = p.completion
+      const now = states.get(c.id)
+      if (now && now.status === 'processing' && now.retryCount === c.retryCount && p.held.rewrites < 2) {
+        p.held.rewrites++
+        this.log.warn(`the answer for request ${c.id} matched no row although the row is still ours; writing it again`, { id: c.id, status: c.status })
+        again.push(p)
+      } else if (now?.status === 'cancelled') {
+        this.log.debug(`request ${c.id} was cancelled while it was processed; its answer is dropped`, { id: c.id })
+      } else if (c.status !== 'release') {
+        this.log.warn(
+          now
+            ? `the answer for request ${c.id} was dropped: the row is now ${now.status} (retry_count ${now.retryCount}, this poller claimed it at ${c.retryCount})`
+            : `the answer for request ${c.id} was dropped: the row no longer exists`,
+          { id: c.id, status: c.status }
+        )
+      }
+    }
+    this.committed(
+      batch.filter((p) => !again.includes(p)),
+      appliedIds
+    )
+    if (again.length > 0) {
+      for (const p of again) this.held.set(p.completion.id, p.held)
+      this.results.push(...again)
+      this.scheduleFlush()
+    }
+  }
+
   /** A batch failed for a reason other than the connection: isolate the row(s) that cannot be written. */
   private async flushOneByOne(batch: Pending[], batchError: unknown): Promise<void> {
-    this.logThrottled('complete', 'writing a batch of answers failed; writing them one by one', errorFields(batchError))
+    this.throttled.write('error', 'complete', 'writing a batch of answers failed; writing them one by one', errorFields(batchError))
     for (const p of batch) {
       try {
-        this.committed([p], (await this.backend.complete([p.completion])).applied)
+        await this.committedOrRecheck([p], (await this.backend.complete([p.completion])).applied)
         continue
       } catch (err) {
         if (isRetryableDbError(err)) {
@@ -493,10 +695,10 @@ export class Poller {
             this.committed([{ completion: fallback, held: p.held }], (await this.backend.complete([fallback])).applied)
             continue
           } catch (err2) {
-            this.log.error('could not store an answer; the row stays processing until stuck recovery', { id: c.id, ...errorFields(err2) })
+            this.log.error('could not store an answer; the row is recovered when its lease lapses', { id: c.id, ...errorFields(err2) })
           }
         } else {
-          this.log.error('could not release a row; it stays processing until stuck recovery', { id: c.id, ...errorFields(err) })
+          this.log.error('could not release a row; it is recovered when its lease lapses', { id: c.id, ...errorFields(err) })
         }
         this.held.delete(c.id)
       }
@@ -531,6 +733,11 @@ export class Poller {
     this.pump()
   }
 
+  private forget(h: Held): void {
+    if (h.phase === 'ready' || h.phase === 'settled') h.phase = 'released'
+    if (this.held.get(h.row.id) === h) this.held.delete(h.row.id)
+  }
+
   // ---- database health -----------------------------------------------------------------------
 
   private onDbError(err: unknown, op: string): void {
@@ -543,7 +750,7 @@ export class Poller {
       this.scheduleReconnect()
       return
     }
-    this.logThrottled(op, `${op} failed`, errorFields(err))
+    this.throttled.write('error', op, `${op} failed`, errorFields(err))
     if (op === 'claim') this.sleep(Math.max(this.s.intervalMs, 200))
     else if (op === 'complete') setTimeout(() => this.scheduleFlush(), 50).unref()
   }
@@ -570,43 +777,46 @@ export class Poller {
     }, this.reconnectDelay)
   }
 
-  private logThrottled(key: string, msg: string, fields: Record<string, unknown>): void {
-    const now = performance.now()
-    const last = this.lastErrorLog.get(key) ?? -Infinity
-    if (now - last < 5000) return
-    this.lastErrorLog.set(key, now)
-    this.log.error(msg, fields)
-  }
-
   // ---- maintenance ---------------------------------------------------------------------------
 
   private async maintain(): Promise<void> {
     if (this.maintaining || !this.running || this.stopping || this.dbError !== undefined) return
     this.maintaining = true
     try {
-      const stuckMs = this.s.stuckAfterSeconds * 1000
+      const leaseMs = this.s.stuckAfterSeconds * 1000
       const now = performance.now()
-      // Our own rows first (a slow handler, or answers waiting for the database to come back),
-      // so the recovery below never takes them for a dead poller's.
-      const stale = [...this.held.values()].filter((h) => now - h.touchedAt >= stuckMs / 3)
-      if (stale.length > 0) {
-        await this.backend.touch(stale.map((h) => ({ id: h.row.id, retryCount: h.row.retryCount })))
-        for (const h of stale) h.touchedAt = now
+      // Renew the lease of every row we hold (running, waiting for a worker, in backoff, or
+      // answered but not yet written), so no live poller takes them for a dead poller's.
+      if (this.held.size > 0) {
+        const stale: { id: number; retryCount: number }[] = []
+        const touched: Held[] = []
+        for (const h of this.held.values()) {
+          if (now - h.touchedAt >= leaseMs / 3) {
+            stale.push({ id: h.row.id, retryCount: h.row.retryCount })
+            touched.push(h)
+          }
+        }
+        if (stale.length > 0) {
+          await this.backend.touch(stale)
+          for (const h of touched) h.touchedAt = now
+        }
       }
       const expired = await this.backend.expire()
       if (expired > 0) {
         this.stats.totals.expired += expired
         this.hooks.onChange?.(['pending', 'timeout'], expired)
-        this.log.info(`expired ${expired} pending request(s) past their expires_at`)
+        this.requestLog.warn('expired', `${expired} pending request(s) expired unanswered (past their expires_at)`, { expired })
       }
-      if (now - this.lastRecoverAt >= Math.min(30_000, Math.max(1000, stuckMs / 2))) {
+      // Lapsed leases: checked every fifth of the lease (at least every 1 s, at most every 10 s),
+      // so a dead poller's rows are back in the queue within ~1.2 leases.
+      if (now - this.lastRecoverAt >= Math.min(10_000, Math.max(1000, leaseMs / 5))) {
         this.lastRecoverAt = now
         const r = await this.backend.recoverStuck(this.s.stuckAfterSeconds, this.s.maxRetries)
         if (r.reset + r.failed > 0) {
           this.stats.totals.recovered += r.reset + r.failed
           this.hooks.onChange?.(['processing', 'pending', 'failed'], r.reset + r.failed)
           this.log.warn(
-            `recovered ${r.reset + r.failed} request(s) stuck in processing for over ${this.s.stuckAfterSeconds} s: ` +
+            `recovered ${r.reset + r.failed} request(s) whose poller stopped renewing them for ${this.s.stuckAfterSeconds} s: ` +
               `${r.reset} back to pending, ${r.failed} failed (retries used up)`
           )
           this.lastClaimEmpty = false
@@ -614,7 +824,7 @@ export class Poller {
       }
     } catch (err) {
       if (isConnectionError(err)) this.onDbError(err, 'maintenance')
-      else this.logThrottled('maintenance', 'queue maintenance failed', errorFields(err))
+      else this.throttled.write('error', 'maintenance', 'queue maintenance failed', errorFields(err))
     } finally {
       this.maintaining = false
     }
@@ -622,48 +832,100 @@ export class Poller {
 
   // ---- stopping ------------------------------------------------------------------------------
 
-  /** Stops claiming, finishes or releases in-flight rows and writes every answer it can. */
-  async stop(): Promise<void> {
-    if (!this.running || this.stopping) return
+  /** Rows waiting for a worker go back to pending unchanged. */
+  private releaseReady(): void {
+    for (const f of this.familyOrder) {
+      for (let i = f.head; i < f.queue.length; i++) {
+        const h = f.queue[i]!
+        if (h.phase !== 'ready') continue
+        h.phase = 'settled'
+        this.results.push({ completion: { id: h.row.id, retryCount: h.row.retryCount, status: 'release' }, held: h })
+      }
+      f.queue = []
+      f.head = 0
+    }
+    this.readyTotal = 0
+    this.scheduleFlush()
+  }
+
+  private beginStop(): void {
     this.stopping = true
     if (this.pollTimer) clearTimeout(this.pollTimer)
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer)
     this.pollTimer = null
     this.maintenanceTimer = null
     this.sleeping = false
-    const deadline = performance.now() + this.s.stopTimeoutMs
-    await this.until(() => this.claims === 0 && !this.maintaining, deadline)
+  }
+
+  /** Stops claiming, finishes or releases in-flight rows and writes every answer it can. */
+  async stop(): Promise<void> {
+    if (!this.running || this.stopping) return
+    this.beginStop()
+    const t0 = performance.now()
+    const deadline = t0 + this.s.stopTimeoutMs
+    // Handlers get all but the last 1.5 s (or a sixth of a short budget): answers and releases
+    // must still be written before the deadline.
+    const handlersUntil = deadline - Math.min(1500, this.s.stopTimeoutMs / 6)
+    await this.until(() => this.claims === 0 && !this.maintaining, handlersUntil)
+    this.releaseReady()
     for (const h of this.held.values()) {
-      if (h.phase === 'ready') {
-        h.phase = 'settled'
-        this.results.push({ completion: { id: h.row.id, retryCount: h.row.retryCount, status: 'release' }, held: h })
-      } else if (h.phase === 'backoff') {
+      if (h.phase === 'backoff') {
         if (h.timer) clearTimeout(h.timer)
         h.timer = null
         h.phase = 'settled'
         this.results.push({ completion: { id: h.row.id, retryCount: h.row.retryCount, status: 'retry' }, held: h })
       }
     }
-    this.ready = []
-    this.readyHead = 0
     this.scheduleFlush()
-    await this.until(() => this.active === 0, deadline)
+    await this.until(() => this.active === 0, handlersUntil)
+    this.releaseRunning()
+    await this.until(() => this.results.length === 0 && this.flushes === 0, deadline)
+    this.finishStop()
+  }
+
+  private releaseRunning(): void {
+    let n = 0
     for (const h of this.held.values()) {
       if (h.phase === 'running') {
+        h.phase = 'released'
+        n++
+        this.results.push({ completion: { id: h.row.id, retryCount: h.row.retryCount, status: 'release' }, held: h })
+      }
+    }
+    if (n > 0) this.log.warn(`${n} request(s) still running at shutdown were released for another poller`)
+    this.scheduleFlush()
+  }
+
+  private finishStop(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = null
+    if (this.held.size > 0) {
+      this.log.warn(`${this.held.size} request(s) could not be written back; a live poller recovers them when their lease lapses (${this.s.stuckAfterSeconds} s)`)
+    }
+    this.running = false
+    for (const line of this.stats.finalLines()) this.log.info(line)
+  }
+
+  /**
+   * Exit at once (a second signal): releases every row not yet answered in one write, waiting
+   * at most `withinMs` for it, and keeps answers already decided when they fit in the same write.
+   */
+  async abandon(withinMs = 1000): Promise<void> {
+    if (!this.running) return
+    this.beginStop()
+    const deadline = performance.now() + withinMs
+    this.releaseReady()
+    for (const h of this.held.values()) {
+      if (h.phase === 'backoff' || h.phase === 'running') {
+        if (h.timer) clearTimeout(h.timer)
+        h.timer = null
         h.phase = 'released'
         this.results.push({ completion: { id: h.row.id, retryCount: h.row.retryCount, status: 'release' }, held: h })
       }
     }
     this.scheduleFlush()
-    // Answers get a little longer than handlers: losing a finished answer costs a redo.
-    await this.until(() => this.results.length === 0 && this.flushes === 0, Math.max(deadline, performance.now() + 5000))
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
-    this.reconnectTimer = null
-    if (this.held.size > 0) {
-      this.log.warn(`${this.held.size} request(s) could not be written back; they stay processing until stuck recovery`)
-    }
-    this.running = false
-    for (const line of this.stats.finalLines()) this.log.info(line)
+    await this.until(() => this.results.length === 0 && this.flushes === 0, deadline)
+    this.finishStop()
   }
 
   private async until(done: () => boolean, deadline: number): Promise<void> {

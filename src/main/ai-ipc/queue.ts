@@ -78,6 +78,11 @@ export interface NewRequest {
   sourceMap: string | null
 }
 
+export interface RowState {
+  status: AiRequestStatus
+  retryCount: number
+}
+
 export interface RecoverResult {
   reset: number
   failed: number
@@ -109,11 +114,16 @@ export interface QueueBackend {
   claim(limit: number, answerAtOnce?: AnswerAtOnce): Promise<ClaimedRow[]>
   /** Writes a batch of attempt results in one transaction, only for rows still owned. */
   complete(batch: Completion[]): Promise<CompleteResult>
-  /** Refreshes updated_at of rows still owned (so a slow handler is not taken for stuck). */
+  /** Status and retry_count of these rows (absent: no such row); to re-check answers that matched no row. */
+  peek(ids: number[]): Promise<Map<number, RowState>>
+  /** Refreshes updated_at of rows still owned (renews this poller's lease on them). */
   touch(rows: { id: number; retryCount: number }[]): Promise<void>
   /** Pending rows whose expires_at has passed → timeout. Returns how many. */
   expire(): Promise<number>
-  /** Rows processing longer than `olderThanSeconds` → pending (retry_count+1) or failed when exhausted. */
+  /**
+   * Rows `processing` whose updated_at (the lease) was not renewed for `olderThanSeconds` → pending
+   * (retry_count+1), or failed with a response when retries are used up.
+   */
   recoverStuck(olderThanSeconds: number, maxRetries: number): Promise<RecoverResult>
 
   counts(): Promise<RequestCounts>

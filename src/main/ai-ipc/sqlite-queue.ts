@@ -24,7 +24,8 @@ import {
   type ListFilter,
   type NewRequest,
   type QueueBackend,
-  type RecoverResult
+  type RecoverResult,
+  type RowState
 } from './queue'
 import { PREVIEW_CHARS, SUMMARY_COLUMNS, listPage, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
 
@@ -203,6 +204,16 @@ export class SqliteQueue implements QueueBackend {
         'ON CONFLICT (request_id) DO UPDATE SET response_data = excluded.response_data, http_status = excluded.http_status, ' +
         `error_message = excluded.error_message, processing_time_ms = excluded.processing_time_ms, created_at = ${NOW}`
     )
+  }
+
+  async peek(ids: number[]): Promise<Map<number, RowState>> {
+    const out = new Map<number, RowState>()
+    const s = this.stmt('SELECT status, retry_count FROM ai_requests WHERE id = ?')
+    for (const id of ids) {
+      const r = s.get(id) as RawRow | undefined
+      if (r) out.set(id, { status: toStatus(r.status), retryCount: num(r.retry_count) })
+    }
+    return out
   }
 
   async touch(rows: { id: number; retryCount: number }[]): Promise<void> {

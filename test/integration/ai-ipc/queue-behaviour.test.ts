@@ -198,7 +198,7 @@ describe.each(DRIVERS)('AI IPC poller on %s', (driver) => {
 
   it('graceful stop: stops claiming, finishes or releases in-flight rows, prints the final statistics', async () => {
     const gate = gateHandler()
-    const r = await start({ handlers: [gate], settings: { workerCount: 2, batchSize: 10, stopTimeoutMs: 300 } })
+    const r = await start({ handlers: [gate], settings: { workerCount: 2, familyShare: 1, batchSize: 10, stopTimeoutMs: 300 } })
     const gated = [await db.insert({ type: 'test_gate' }), await db.insert({ type: 'test_gate' }), await db.insert({ type: 'test_gate' })]
     await waitFor(() => gate.started.length === 2, 10_000, 'two gated rows running')
     const more = await db.insert({ type: 'health_check' })

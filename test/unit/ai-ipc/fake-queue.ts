@@ -11,7 +11,8 @@ import type {
   Completion,
   QueueBackend,
   RecoverResult,
-  ResponseRow
+  ResponseRow,
+  RowState
 } from '../../../src/main/ai-ipc/queue'
 import { emptyCounts } from '../../../src/main/ai-ipc/queue'
 
@@ -20,7 +21,8 @@ export interface FakeRow {
   type: string
   data: string | null
   priority: number
-  status: 'pending' | 'processing' | 'completed' | 'failed' | 'timeout' | 'cancelled'
+  /** 'claiming': locked by a claim that has not committed yet (others still read 'pending'). */
+  status: 'pending' | 'claiming' | 'processing' | 'completed' | 'failed' | 'timeout' | 'cancelled'
   retryCount: number
   expiresAt: number | null
   updatedAt: number
@@ -36,6 +38,14 @@ export class FakeQueue implements QueueBackend {
   /** When set, every call fails with this error (e.g. ECONNREFUSED). */
   down: (Error & { code?: string }) | null = null
   calls = { claim: 0, complete: 0, hasPending: 0, claimedRows: 0, answeredAtOnce: 0 }
+  /**
+   * Models a database round trip between a claim's SELECT and its COMMIT (MariaDB under READ
+   * COMMITTED): until the commit, other writers see the claimed rows as still 'pending', so a
+   * completion written meanwhile matches nothing — the race that dropped claimed rows.
+   */
+  claimCommitDelayMs = 0
+  /** The next N completions of a row are reported as not applied although the row is untouched. */
+  loseWrites = 0
 
   add(type: string, opts: Partial<Pick<FakeRow, 'data' | 'priority' | 'expiresAt' | 'retryCount' | 'status'>> = {}): number {
     const id = this.nextId++
@@ -77,10 +87,8 @@ export class FakeQueue implements QueueBackend {
     this.check()
     this.calls.claim++
     const picked = this.claimable().slice(0, limit)
-    for (const r of picked) {
-      r.status = 'processing'
-      r.updatedAt = Date.now()
-    }
+    // Locked by this claim (no other claim takes them), but not yet visibly 'processing'.
+    for (const r of picked) r.status = this.claimCommitDelayMs > 0 ? 'claiming' : 'processing'
     const claimed: ClaimedRow[] = picked.map((r) => ({
       id: r.id,
       type: r.type,
@@ -94,11 +102,14 @@ export class FakeQueue implements QueueBackend {
       expiresAt: r.expiresAt
     }))
     this.calls.claimedRows += claimed.length
-    if (answerAtOnce && claimed.length > 0) {
-      const answers = answerAtOnce(claimed)
-      this.calls.answeredAtOnce += answers.length
-      this.apply(answers)
+    const answers = answerAtOnce && claimed.length > 0 ? answerAtOnce(claimed) : []
+    if (this.claimCommitDelayMs > 0) await new Promise((r) => setTimeout(r, this.claimCommitDelayMs))
+    for (const r of picked) {
+      if (r.status === 'claiming') r.status = 'processing'
+      r.updatedAt = Date.now()
     }
+    this.calls.answeredAtOnce += answers.length
+    this.apply(answers)
     return claimed
   }
 
@@ -107,7 +118,7 @@ export class FakeQueue implements QueueBackend {
     const skipped: number[] = []
     for (const c of batch) {
       const r = this.rows.get(c.id)
-      if (!r || r.status !== 'processing' || r.retryCount !== c.retryCount) {
+      if (!r || r.status !== 'processing' || r.retryCount !== c.retryCount || (this.loseWrites > 0 && this.loseWrites-- > 0)) {
         skipped.push(c.id)
         continue
       }
@@ -130,6 +141,16 @@ export class FakeQueue implements QueueBackend {
     this.check()
     this.calls.complete++
     return this.apply(batch)
+  }
+
+  async peek(ids: number[]): Promise<Map<number, RowState>> {
+    this.check()
+    const out = new Map<number, RowState>()
+    for (const id of ids) {
+      const r = this.rows.get(id)
+      if (r) out.set(id, { status: r.status === 'claiming' ? 'pending' : r.status, retryCount: r.retryCount })
+    }
+    return out
   }
 
   async touch(list: { id: number; retryCount: number }[]): Promise<void> {
@@ -171,7 +192,7 @@ export class FakeQueue implements QueueBackend {
 
   async counts(): Promise<RequestCounts> {
     const c = emptyCounts()
-    for (const r of this.rows.values()) c[r.status]++
+    for (const r of this.rows.values()) c[r.status === 'claiming' ? 'pending' : r.status]++
     return c
   }
 

@@ -42,7 +42,12 @@ function start(q: FakeQueue, handlers: AiHandler[], settings: Partial<PollerSett
   return p
 }
 
-const syncOk: AiHandler = { name: 'sync', types: ['sync'], handle: (req) => ({ kind: 'ok', response: { id: req.id } }) }
+const syncOk: AiHandler = {
+  name: 'sync',
+  types: ['sync'],
+  handle: (req) => ({ kind: 'ok', response: { id: req.id } }),
+  precheck: (req) => ({ kind: 'ok', response: { id: req.id } })
+}
 
 function asyncHandler(type: string, ms: number, onRun?: (delta: number) => void): AiHandler {
   return {
@@ -63,7 +68,7 @@ describe('Poller pipeline', () => {
     for (let i = 0; i < 60; i++) q.add('slow')
     let running = 0
     let peak = 0
-    start(q, [asyncHandler('slow', 3, (d) => ((running += d), (peak = Math.max(peak, running))))], { workerCount: 3 })
+    start(q, [asyncHandler('slow', 3, (d) => ((running += d), (peak = Math.max(peak, running))))], { workerCount: 3, familyShare: 1 })
     await until(() => [...q.rows.values()].every((r) => r.status === 'completed'), 'all answered')
     expect(peak).toBe(3)
   })
@@ -88,7 +93,7 @@ describe('Poller pipeline', () => {
     expect(p.stats.totals.processed).toBe(1)
   })
 
-  it('answers synchronous handlers inside the claim itself (no separate completion)', async () => {
+  it('answers prechecked requests and unknown types inside the claim itself (no separate completion)', async () => {
     const q = new FakeQueue()
     for (let i = 0; i < 25; i++) q.add('sync')
     q.add('unknown_type')
@@ -156,10 +161,10 @@ describe('Poller pipeline', () => {
   it('stop: releases rows not started and rows waiting to retry (+1), gives running handlers time to finish', async () => {
     const q = new FakeQueue()
     const flakyId = q.add('flaky') // answers at once (retryable): its retry waits for a long backoff
-    const slow = [q.add('slow'), q.add('slow'), q.add('slow')] // the three workers
+    const slow = [q.add('slow'), q.add('slow'), q.add('slow')] // three of the four workers (the family's share)
     const waiting = [q.add('slow'), q.add('slow')] // claimed, never started
     const flaky: AiHandler = { name: 'flaky', types: ['flaky'], handle: (): HandlerOutcome => ({ kind: 'retryable', message: 'x', httpStatus: 500 }) }
-    const p = start(q, [asyncHandler('slow', 80), flaky], { workerCount: 3, retryBaseMs: 60_000 })
+    const p = start(q, [asyncHandler('slow', 80), flaky], { workerCount: 4, retryBaseMs: 60_000 })
     await until(() => [...slow, ...waiting, flakyId].every((id) => q.status(id) === 'processing'), 'all claimed')
     await p.stop()
     const statuses = [...q.rows.values()].map((r) => r.status)
@@ -179,5 +184,135 @@ describe('Poller pipeline', () => {
     await until(() => q.status(stuck) === 'completed' && q.status(old) === 'timeout', 'maintenance')
     expect(q.rows.get(stuck)!.retryCount).toBe(1)
     expect(p.stats.totals).toMatchObject({ recovered: 1, expired: 1 })
+  })
+})
+
+/** A handler whose promise settles at once (in a microtask), without a precheck. */
+const instant: AiHandler = { name: 'instant', types: ['instant'], handle: async (req) => ({ kind: 'ok', response: { id: req.id } }) }
+
+describe('Poller hardening (issue: claimed rows dropped, crashed pollers, budgets, fairness)', () => {
+  it('never writes an answer before its claim has committed (no claimed row is dropped)', async () => {
+    const q = new FakeQueue()
+    q.claimCommitDelayMs = 15 // the claim's COMMIT round trip; until then others read 'pending'
+    const ids: number[] = []
+    for (let i = 0; i < 40; i++) ids.push(q.add(i % 2 === 0 ? 'instant' : 'sync'))
+    const p = start(q, [instant, syncOk], { batchSize: 10, workerCount: 8 })
+    await until(() => ids.every((id) => q.status(id) === 'completed'), 'every row answered')
+    expect(p.stats.totals.cancelledInFlight).toBe(0)
+    expect(p.stats.totals.processed).toBe(40)
+  })
+
+  it('re-checks an answer that matched no row: still ours → written again; cancelled → dropped quietly', async () => {
+    const q = new FakeQueue()
+    q.loseWrites = 1
+    const id = q.add('instant')
+    const p = start(q, [instant])
+    await until(() => q.status(id) === 'completed', 'answer written on the second try')
+    expect(p.stats.totals.processed).toBe(1)
+    expect(lines.some((l) => l.includes(`answer for request ${id} matched no row although the row is still ours`))).toBe(true)
+  })
+
+  it('warns when an answer is dropped because the row moved on (not cancelled)', async () => {
+    const q = new FakeQueue()
+    let release: (() => void) | null = null
+    const held: AiHandler = {
+      name: 'held',
+      types: ['held'],
+      handle: (req) => new Promise<HandlerOutcome>((r) => (release = () => r({ kind: 'ok', response: { id: req.id } })))
+    }
+    const id = q.add('held')
+    start(q, [held])
+    await until(() => q.status(id) === 'processing' && release !== null, 'handler started')
+    q.rows.get(id)!.status = 'failed' // e.g. an operator or another tool finished it
+    ;(release as unknown as () => void)()
+    await until(() => lines.some((l) => l.includes(`answer for request ${id} was dropped: the row is now failed`)), 'warning logged')
+  })
+
+  it('answers that need no upstream never wait for a worker, and one slow family cannot take every worker', async () => {
+    const q = new FakeQueue()
+    let slowRunning = 0
+    let slowPeak = 0
+    const gates: (() => void)[] = []
+    const slow: AiHandler = {
+      name: 'slow',
+      types: ['slow'],
+      handle: (req) =>
+        new Promise<HandlerOutcome>((r) => {
+          slowRunning++
+          slowPeak = Math.max(slowPeak, slowRunning)
+          gates.push(() => {
+            slowRunning--
+            r({ kind: 'ok', response: { id: req.id } })
+          })
+        })
+    }
+    const slowIds = Array.from({ length: 8 }, () => q.add('slow'))
+    const quick = Array.from({ length: 20 }, () => q.add('sync'))
+    const other = [q.add('instant'), q.add('instant')]
+    start(q, [slow, syncOk, instant], { workerCount: 4, batchSize: 50, familyShare: 0.75 })
+    // Every slow call hangs; yet the prechecked rows and the other family are answered.
+    await until(() => quick.every((id) => q.status(id) === 'completed'), 'prechecked rows answered while workers are busy')
+    await until(() => other.every((id) => q.status(id) === 'completed'), 'the other family got a worker')
+    expect(slowPeak).toBe(3)
+    for (const g of gates.splice(0)) g()
+    await until(() => {
+      for (const g of gates.splice(0)) g()
+      return slowIds.every((id) => q.status(id) === 'completed')
+    }, 'slow rows answered once released')
+  })
+
+  it('answers at once instead of sitting in backoff past the row’s expires_at', async () => {
+    const q = new FakeQueue()
+    const id = q.add('flaky', { expiresAt: Date.now() + 3000 })
+    const flaky: AiHandler = { name: 'flaky', types: ['flaky'], handle: (): HandlerOutcome => ({ kind: 'retryable', message: 'upstream down', httpStatus: 504 }) }
+    start(q, [flaky], { retryBaseMs: 10_000, maxRetries: 3 })
+    await until(() => q.status(id) === 'completed', 'answered before expiry')
+    const body = JSON.parse(q.rows.get(id)!.response!.data) as Record<string, unknown>
+    expect(body).toMatchObject({ status: 'error', code: 504, retries_exhausted: true })
+    expect(String(body.error)).toMatch(/no time left to retry before the request expires/)
+    expect(q.rows.get(id)!.retryCount).toBe(0)
+  })
+
+  it('renews the lease of rows it holds, so another live poller never takes them', async () => {
+    const q = new FakeQueue()
+    const id = q.add('slow')
+    const a = start(q, [asyncHandler('slow', 700)], { stuckAfterSeconds: 0.3, maintenanceEveryMs: 20 })
+    await until(() => q.status(id) === 'processing', 'claimed by A')
+    const b = start(q, [asyncHandler('slow', 700)], { stuckAfterSeconds: 0.3, maintenanceEveryMs: 20 })
+    await until(() => q.status(id) === 'completed', 'answered by A')
+    expect(b.stats.totals.recovered + a.stats.totals.recovered).toBe(0)
+    expect(q.rows.get(id)!.retryCount).toBe(0)
+    expect(a.stats.totals.processed).toBe(1)
+  })
+
+  it('recovers the rows of a poller that died once their lease lapses, and answers them', async () => {
+    const q = new FakeQueue()
+    const orphan = q.add('sync', { status: 'processing' }) // its poller was killed; nobody renews it
+    const p = start(q, [syncOk], { stuckAfterSeconds: 0.2, maintenanceEveryMs: 20 })
+    await until(() => q.status(orphan) === 'completed', 'recovered and answered')
+    expect(q.rows.get(orphan)!.retryCount).toBe(1)
+    expect(p.stats.totals.recovered).toBe(1)
+  })
+
+  it('stop() releases a handler that never returns within its budget', async () => {
+    const q = new FakeQueue()
+    const id = q.add('hang')
+    const hang: AiHandler = { name: 'hang', types: ['hang'], handle: () => new Promise<HandlerOutcome>(() => undefined) }
+    const p = start(q, [hang], { stopTimeoutMs: 300 })
+    await until(() => q.status(id) === 'processing' && p.activeWorkers === 1, 'running')
+    await p.stop()
+    expect(q.rows.get(id)).toMatchObject({ status: 'pending', retryCount: 0 })
+    expect(lines.some((l) => l.includes('still running at shutdown were released'))).toBe(true)
+  })
+
+  it('abandon() (a second signal) releases running and waiting rows at once', async () => {
+    const q = new FakeQueue()
+    const hang: AiHandler = { name: 'hang', types: ['hang'], handle: () => new Promise<HandlerOutcome>(() => undefined) }
+    const ids = [q.add('hang'), q.add('hang'), q.add('hang')]
+    const p = start(q, [hang], { workerCount: 2, familyShare: 0.5 })
+    await until(() => ids.every((id) => q.status(id) === 'processing') && p.activeWorkers === 1, 'claimed')
+    await p.abandon(500)
+    for (const id of ids) expect(q.rows.get(id)).toMatchObject({ status: 'pending', retryCount: 0 })
+    expect(p.inFlight).toBe(0)
   })
 })

@@ -6,7 +6,7 @@
  * choices are given), else the first of `available_actions` / `options` — with
  * `metadata.source = "fallback"` and confidence 0.
  */
-import { callNpcService, fallbackMetadata, parseNpcRequest, serviceMetadata } from './npc-service'
+import { callNpcService, fallbackMetadata, npcPrecheck, parseNpcRequest, serviceMetadata } from './npc-service'
 import { firstStringField, isPlainObject } from './request-data'
 import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
@@ -15,6 +15,8 @@ export const DEFAULT_ACTION = 'idle'
 export class DecisionHandler implements AiHandler {
   readonly name = 'decision'
   readonly types = ['decision', 'ai_decision', 'npc_decision', 'ai_npc_decide_action'] as const
+
+  readonly precheck = npcPrecheck
 
   async handle(req: AiRequest, ctx: HandlerContext): Promise<HandlerOutcome> {
     const npc = parseNpcRequest(req)

@@ -11,7 +11,7 @@
  * "metadata":{"source":"ai_service"|"fallback",…},"timestamp"}`.
  */
 import { detectEmotion } from './emotion'
-import { callNpcService, fallbackMetadata, parseNpcRequest, serviceMetadata, stableHash, type NpcIdentity } from './npc-service'
+import { callNpcService, fallbackMetadata, npcPrecheck, parseNpcRequest, serviceMetadata, stableHash, type NpcIdentity } from './npc-service'
 import { firstStringField, isPlainObject, stringField } from './request-data'
 import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
@@ -95,6 +95,8 @@ export function npcTypeOf(...hints: (string | null | undefined)[]): NpcType {
 export class DialogueHandler implements AiHandler {
   readonly name = 'dialogue'
   readonly types = ['dialogue', 'ai_dialogue', 'npc_dialogue', 'ai_npc_dialogue'] as const
+
+  readonly precheck = npcPrecheck
 
   async handle(req: AiRequest, ctx: HandlerContext): Promise<HandlerOutcome> {
     const npc = parseNpcRequest(req)

@@ -5,7 +5,7 @@
  * message/event text (`detectEmotion`, also used by the dialogue fallback) with
  * `metadata.source = "fallback"`.
  */
-import { callNpcService, fallbackMetadata, parseNpcRequest, serviceMetadata } from './npc-service'
+import { callNpcService, fallbackMetadata, npcPrecheck, parseNpcRequest, serviceMetadata } from './npc-service'
 import { firstStringField } from './request-data'
 import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
 
@@ -67,6 +67,8 @@ export function detectEmotion(text: string): DetectedEmotion {
 export class EmotionHandler implements AiHandler {
   readonly name = 'emotion'
   readonly types = ['emotion', 'ai_emotion', 'npc_emotion', 'ai_npc_get_emotion'] as const
+
+  readonly precheck = npcPrecheck
 
   async handle(req: AiRequest, ctx: HandlerContext): Promise<HandlerOutcome> {
     const npc = parseNpcRequest(req)

@@ -46,8 +46,13 @@ export class HealthHandler implements AiHandler {
   private cached: OkOutcome | undefined
 
   handle(req: AiRequest, ctx: HandlerContext): HandlerOutcome | Promise<HandlerOutcome> {
+    return this.precheck(req, ctx) ?? this.detailed(ctx)
+  }
+
+  /** The plain check needs no upstream: answered at claim time. The detailed one probes the AI service. */
+  precheck(req: AiRequest, ctx: HandlerContext): HandlerOutcome | undefined {
     const endpoint = req.endpoint
-    if (endpoint !== null && endpoint !== '' && DETAIL.test(endpoint)) return this.detailed(ctx)
+    if (endpoint !== null && endpoint !== '' && DETAIL.test(endpoint)) return undefined
     const now = ctx.now()
     if (now === this.cachedMs && ctx.config === this.cachedConfig && ctx.startedAt === this.cachedStartedAt && this.cached !== undefined) {
       return this.cached

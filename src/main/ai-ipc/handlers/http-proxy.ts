@@ -66,6 +66,12 @@ export class HttpProxyHandler implements AiHandler {
     })
     return proxyOutcome(r, call, ctx)
   }
+
+  /** Refusals (bad data, URLs outside the allowed origins, bad headers) need no upstream. */
+  precheck(req: AiRequest, ctx: HandlerContext): HandlerOutcome | undefined {
+    const call = buildProxyCall(req, ctx)
+    return 'kind' in call ? call : undefined
+  }
 }
 
 /** Validates the request and prepares the upstream call, or returns a validation outcome. */

@@ -40,6 +40,12 @@ export function parseNpcRequest(req: AiRequest): { data: Record<string, unknown>
   return { data: parsed.data, who }
 }
 
+/** The NPC handlers' precheck: a request without data or NPC identity is refused without a call. */
+export function npcPrecheck(req: AiRequest): HandlerOutcome | undefined {
+  const npc = parseNpcRequest(req)
+  return 'kind' in npc ? npc : undefined
+}
+
 export function npcUrl(ctx: HandlerContext, key: string, action: NpcAction): string {
   return `${serviceTargets(ctx.config).baseJoin}/api/v1/npc/${encodeURIComponent(key)}/${action}`
 }

@@ -112,6 +112,14 @@ export interface AiHandler {
   readonly types: readonly string[]
   /** May return synchronously (health_check does, to avoid a promise per request). */
   handle(req: AiRequest, ctx: HandlerContext): HandlerOutcome | Promise<HandlerOutcome>
+  /**
+   * Optional: the answer when it needs no upstream — a validation error, or a reply built from
+   * local state (the plain health check) — else undefined. Synchronous, no I/O, no side effects:
+   * the poller calls it inside the claim transaction for every claimed row, so such answers never
+   * wait for a worker and are written in the claim's own commit. `handle` must give the same
+   * answer for these requests (it still runs when a caller skips the precheck).
+   */
+  precheck?(req: AiRequest, ctx: HandlerContext): HandlerOutcome | undefined
   /** Releases timers/in-flight work (called by HandlerRegistry.close()). */
   close?(): void | Promise<void>
 }

@@ -77,7 +77,11 @@ export const SECTIONS: SectionDef[] = [
       batch_size: { label: 'Batch size', kind: 'number', help: 'Rows claimed per poll.' },
       worker_count: { label: 'Workers', kind: 'number', help: 'Requests handled in parallel.' },
       max_retries: { label: 'Max retries', kind: 'number' },
-      stuck_after_seconds: { label: 'Stuck after (s)', kind: 'number', help: 'Rows processing longer than this go back to pending.' },
+      stuck_after_seconds: {
+        label: 'Lease (s)',
+        kind: 'number',
+        help: 'A live poller renews its rows every third of this; rows a crashed poller stops renewing go back to pending after it.'
+      },
       status_every_polls: { label: 'Status line every N polls', kind: 'number' }
     })
   },
