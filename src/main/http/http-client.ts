@@ -93,8 +93,12 @@ class AttemptSignal extends EventEmitter {
 const TIMEOUT_REASON = new Error('timeout')
 const CALLER_ABORT_REASON = new Error('aborted by caller')
 
+/** A retry is only made when at least this much of the call's budget is left after its backoff. */
+const MIN_ATTEMPT_MS = 100
+
 export class HttpClient {
   private readonly timeoutMs: number
+  private readonly totalTimeoutMs: number | undefined
   private readonly maxRetries: number
   private readonly backoff: BackoffOptions
   private readonly maxRetryAfterMs: number
@@ -119,6 +123,7 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs
+    this.totalTimeoutMs = options.totalTimeoutMs
     this.maxRetries = options.maxRetries ?? DEFAULTS.maxRetries
     this.backoff = {
       baseMs: options.backoffBaseMs ?? DEFAULTS.backoffBaseMs,
@@ -306,6 +311,8 @@ export class HttpClient {
     const headers = this.headersFor(opts)
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : (opts.body ?? null)
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
+    const budget = opts.totalTimeoutMs ?? this.totalTimeoutMs
+    const deadline = budget === undefined ? Infinity : this.clock() + budget
     const canRetry = opts.retry === true || (opts.retry !== false && IDEMPOTENT.has(method))
     const maxRetries = canRetry ? (opts.maxRetries ?? this.maxRetries) : 0
     const responseType = opts.responseType ?? 'auto'
@@ -317,7 +324,9 @@ export class HttpClient {
           return this.abortedResult(opts.signal)
         }
       }
-      const res = await this.attempt(up.pool, method, path, headers, body, timeoutMs, responseType, opts.signal)
+      const left = deadline - this.clock()
+      if (left < 1) return failure('timeout', `timed out: the call's ${budget} ms budget was used up`, 0)
+      const res = await this.attempt(up.pool, method, path, headers, body, Math.min(timeoutMs, Math.ceil(left)), responseType, opts.signal)
       if (res.ok || retry >= maxRetries || !isRetryable(res)) return res
       let delay = backoffDelay(retry, this.backoff, this.random)
       if (res.status > 0) {
@@ -327,6 +336,8 @@ export class HttpClient {
           delay = retryAfter
         }
       }
+      // No retry that could not even start with a useful slice of the budget.
+      if (this.clock() + delay + MIN_ATTEMPT_MS > deadline) return res
       up.stats.retries++
       this.log?.debug('retrying HTTP call', { upstream: up.origin, path, retry: retry + 1, delayMs: delay, error: res.error.message })
       if (!(await this.abortable((signal) => this.sleep(delay, signal), opts.signal))) {

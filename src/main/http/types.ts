@@ -77,6 +77,12 @@ export interface HttpRequestOptions {
   /** Per-attempt timeout in ms (headers + body). Default: the client's `timeoutMs`. */
   timeoutMs?: number
   /**
+   * Budget for the whole call — every attempt, backoff and rate-limit wait — in ms. An attempt
+   * gets at most what is left; a retry that cannot start with ≥ 100 ms left is not made (the last
+   * failure is returned). Default: the client's `totalTimeoutMs` (none unless set).
+   */
+  totalTimeoutMs?: number
+  /**
    * `true`: retry even a non-idempotent method (POST, PATCH). `false`: never retry this call.
    * Undefined: retry idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) only.
    */
@@ -117,6 +123,8 @@ export interface PoolOptions {
 export interface HttpClientOptions {
   /** Default per-attempt timeout. Default 10,000 ms. */
   timeoutMs?: number
+  /** Default budget of a whole call including its retries (see HttpRequestOptions). Default: none. */
+  totalTimeoutMs?: number
   /** Default retries after the first attempt. Default 3. */
   maxRetries?: number
   /** First backoff delay; doubles per retry (1 s, 2 s, 4 s …). Default 1000 ms. */

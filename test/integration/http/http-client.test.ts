@@ -184,6 +184,37 @@ describe('retries', () => {
   })
 })
 
+describe('the call budget (totalTimeoutMs)', () => {
+  it('bounds every attempt and backoff together: no retry that cannot start inside the budget', async () => {
+    stub.reply((_r, res) => json(res, 503, { down: true }))
+    const c = client({ maxRetries: 5, backoffBaseMs: 400, jitter: 0, totalTimeoutMs: 1000 })
+    const r = await c.get(`${stub.url}/x`)
+    expect(r.ok).toBe(false)
+    expect(r.status).toBe(503)
+    // attempt at 0 ms, backoff 400 → attempt at 400 ms; the next backoff (800) would end past 1000 ms.
+    expect(stub.requests).toHaveLength(2)
+    expect(clock.sleeps).toEqual([400])
+  })
+
+  it('without a budget the same call makes every retry', async () => {
+    stub.reply((_r, res) => json(res, 503, { down: true }))
+    const r = await client({ maxRetries: 3, backoffBaseMs: 400, jitter: 0 }).get(`${stub.url}/x`)
+    expect(r.ok).toBe(false)
+    expect(stub.requests).toHaveLength(4)
+  })
+
+  it('a budget already used up (rate-limit wait, clock) fails as a timeout without a request', async () => {
+    const c = client({ totalTimeoutMs: 1000, maxRetries: 2, backoffBaseMs: 10, jitter: 0 })
+    stub.reply((_r, res) => {
+      clock.advance(5000) // the first attempt took the whole budget
+      json(res, 503, {})
+    })
+    const r = await c.get(`${stub.url}/x`)
+    expect(stub.requests).toHaveLength(1)
+    expect(r.ok).toBe(false)
+  })
+})
+
 describe('failures', () => {
   it('times out (kind timeout) and retries timeouts', async () => {
     stub.reply(hang(stub))

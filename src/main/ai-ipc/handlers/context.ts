@@ -32,6 +32,8 @@ export function handlerConfigFrom(ai: AiServiceSettings, version: string): Handl
 export function aiServiceClientOptions(ai: AiServiceSettings, workerCount: number, log?: Logger): HttpClientOptions {
   return {
     timeoutMs: Math.round(ai.timeout_seconds * 1000),
+    // ai_service.timeout_seconds bounds the whole call, retries included.
+    totalTimeoutMs: Math.round(ai.timeout_seconds * 1000),
     maxRetries: 1,
     backoffBaseMs: 200,
     backoffMaxMs: 2000,

@@ -62,6 +62,7 @@ export class HttpProxyHandler implements AiHandler {
       headers: call.headers,
       body: call.body,
       timeoutMs: call.timeoutMs,
+      totalTimeoutMs: call.timeoutMs,
       cacheTtlMs: 0
     })
     return proxyOutcome(r, call, ctx)
