@@ -102,6 +102,18 @@ export class Runtime {
     this.statusTimer.unref()
   }
 
+  /**
+   * Exit at once (a second signal): every service hands back what it can within `withinMs` in
+   * parallel (claimed rows released for another poller); nothing waits for work to finish.
+   */
+  async abandon(withinMs = 1000): Promise<void> {
+    const deadline = new Promise<void>((r) => setTimeout(r, withinMs + 200).unref())
+    await Promise.race([
+      Promise.allSettled([...this.services.values()].map((s) => s.abandon?.(withinMs))),
+      deadline
+    ])
+  }
+
   /** Stops every service in reverse order, then the store. Returns the final statistics lines. */
   stop(): Promise<string[]> {
     if (this.stopping) return this.stopping

@@ -14,6 +14,11 @@ export interface Service {
   onStatusChange(listener: (status: ServiceStatus) => void): () => void
   /** Lines for the final statistics block printed on shutdown (optional). */
   finalStats?(): string[]
+  /**
+   * Exit at once (a second signal): hand back what can be handed back within `withinMs` — e.g.
+   * release claimed rows for another poller — without waiting for work to finish (optional).
+   */
+  abandon?(withinMs: number): Promise<void>
 }
 
 export abstract class LifecycleService implements Service {

@@ -191,6 +191,11 @@ export class AiIpcService extends LifecycleService {
     return this.lastFinalStats
   }
 
+  /** A second signal: release every claimed row not yet answered, within `withinMs`. */
+  async abandon(withinMs: number): Promise<void> {
+    await this.poller?.abandon(withinMs)
+  }
+
   /** The AI service HTTP client's figures (per upstream, cache); null while the service is not running. */
   httpMetrics(): HttpClientMetrics | null {
     return this.http?.metrics() ?? null
