@@ -279,6 +279,8 @@ export class Poller {
       this.dbError === undefined &&
       !this.sleeping &&
       this.claims < this.s.claimsInFlight &&
+      // Idle: one probe at a time (a second one would only find the same nothing).
+      !(this.lastClaimEmpty && this.claims > 0) &&
       // Enough claimed rows wait for a worker already (slow handlers): do not hoard more.
       this.readyTotal < this.s.workerCount &&
       this.held.size + this.claims * this.s.batchSize < this.maxHeld
