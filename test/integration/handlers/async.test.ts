@@ -33,14 +33,15 @@ function check(id: string, type = 'ai_check_result', ctx: HandlerContext = ai.ct
 }
 
 /** Polls (no timing assertion) until the job leaves pending/processing. */
-async function settled(id: string, ctx: HandlerContext = ai.ctx): Promise<HandlerOutcome> {
-  for (let i = 0; i < 500; i++) {
-    const out = check(id, 'ai_check_result', ctx)
-    const s = out.kind === 'ok' ? (out.response as { status?: unknown }).status : undefined
-    if (s !== 'pending' && s !== 'processing') return out
-    await new Promise((r) => setTimeout(r, 2))
-  }
-  throw new Error('job never settled')
+function settled(id: string, ctx: HandlerContext = ai.ctx): Promise<HandlerOutcome> {
+  return vi.waitUntil(
+    () => {
+      const out = check(id, 'ai_check_result', ctx)
+      const s = out.kind === 'ok' ? (out.response as { status?: unknown }).status : undefined
+      return s !== 'pending' && s !== 'processing' ? out : false
+    },
+    { timeout: 10_000, interval: 2 }
+  )
 }
 
 describe('async jobs', () => {
