@@ -9,7 +9,7 @@
  */
 import { version as packageVersion } from '../../package.json'
 import type { AppStatus, ConfigUpdateResult, HttpClientMetrics as HttpClientMetricsView, MetricsHttp } from '../shared/contract'
-import type { Config, ConfigSection } from '../shared/config-schema'
+import type { Config } from '../shared/config-schema'
 import type { ConfigStore } from './config/config-store'
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
 import { EventBus } from './events'
@@ -20,24 +20,9 @@ import type { LogEntry } from '../shared/log'
 import { AI_IPC_FACTORY, AiIpcService } from './ai-ipc/service'
 import { aiIpcHandlers } from './ai-ipc/contract-handlers'
 import type { HttpClientMetrics } from './http/types'
+import type { RuntimeMode, ServiceFactory } from './service-factory'
 
-export type RuntimeMode = 'desktop' | 'headless'
-
-/** What a service factory gets to build its service. */
-export interface ServiceContext {
-  config: Config
-  log: Logger
-  events: EventBus
-  store: AppStore
-  mode: RuntimeMode
-}
-
-export interface ServiceFactory {
-  name: string
-  /** Config sections the service reads; a change to any of them restarts it. */
-  sections: ConfigSection[]
-  create(ctx: ServiceContext): Service
-}
+export type { RuntimeMode, ServiceContext, ServiceFactory } from './service-factory'
 
 /**
  * The services beyond the app store, in start order. Later capabilities (ai-ipc, coordinator,

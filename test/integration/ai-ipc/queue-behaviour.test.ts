@@ -221,7 +221,7 @@ describe.each(DRIVERS)('AI IPC poller on %s', (driver) => {
     const r2 = await start({ handlers: [gate2], settings: { workerCount: 8, stopTimeoutMs: 5000 } })
     await waitFor(() => gate2.started.length === 3, 10_000, 'gated rows running again')
     const stopping = r2.stop()
-    setTimeout(() => gate2.release(), 100)
+    setImmediate(() => gate2.release()) // once stop() has begun: the handlers finish while it drains
     await stopping
     for (const id of gated) expect(await db.status(id)).toBe(3)
     const n = await db.query(`SELECT COUNT(*) AS n FROM ai_responses WHERE request_id IN (${gated.join(',')})`)

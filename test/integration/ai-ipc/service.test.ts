@@ -7,14 +7,14 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { aiIpcHandlers } from '../../../src/main/ai-ipc/contract-handlers'
 import { createDefaultRegistry } from '../../../src/main/ai-ipc/handlers/registry'
 import type { QueueDriver } from '../../../src/main/ai-ipc/queue'
 import { AiIpcService } from '../../../src/main/ai-ipc/service'
 import { createDispatcher, type Dispatch, type Handlers } from '../../../src/main/dispatch'
 import { EventBus } from '../../../src/main/events'
-import { RequestDetailSchema, RequestsListResultSchema, RequestsStatsSchema, type CallResult, type EventName } from '../../../src/shared/contract'
+import { RequestDetailSchema, RequestsChangedSchema, RequestsListResultSchema, RequestsStatsSchema, type CallResult, type EventName } from '../../../src/shared/contract'
 import { ConfigSchema, type Config } from '../../../src/shared/config-schema'
 import { collectingLog, createTestDb, gateHandler, waitFor, type TestQueueDb, enterMysqlSuite } from './support'
 
@@ -28,6 +28,29 @@ afterAll(() => leaveMysqlSuite())
 function configFor(db: TestQueueDb, dataDir: string, polling: Record<string, unknown> = {}): Config {
   const database = db.mysql ? { driver: 'mysql', ...db.mysql } : { driver: 'sqlite', sqlite_path: db.sqliteFile }
   return ConfigSchema.parse({ data_dir: dataDir, database, polling: { interval_ms: 10, ...polling } })
+}
+
+/** The event period of the throttle test: long enough never to elapse by itself, the test ticks it. */
+const EVENT_PERIOD_MS = 3_600_000
+
+/**
+ * Hands the test the service's event timer (the one `setInterval` with EVENT_PERIOD_MS) so it can
+ * end a period when it chooses; every other interval (the poller's) runs untouched.
+ */
+function captureEventTimer(): { tick(): void } {
+  const realSetInterval = globalThis.setInterval
+  let periodEnd: (() => void) | null = null
+  const spy = (fn: () => void, ms?: number): NodeJS.Timeout => {
+    if (ms === EVENT_PERIOD_MS) periodEnd = fn
+    return realSetInterval(fn, ms)
+  }
+  vi.spyOn(globalThis, 'setInterval').mockImplementation(spy as unknown as typeof setInterval)
+  return {
+    tick() {
+      if (!periodEnd) throw new Error('the service has not started its event timer')
+      periodEnd()
+    }
+  }
 }
 
 async function ok(dispatch: Dispatch, method: string, input?: unknown): Promise<unknown> {
@@ -44,10 +67,10 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('ai-ipc service on %s (through t
   let dispatch: Dispatch
   let gate: ReturnType<typeof gateHandler>
 
-  const start = async (polling: Record<string, unknown> = {}): Promise<AiIpcService> => {
+  const start = async (polling: Record<string, unknown> = {}, eventEveryMs = 1000): Promise<AiIpcService> => {
     const registry = createDefaultRegistry().register(gate)
     const config = configFor(db, dataDir, polling)
-    service = new AiIpcService({ config, log: collectingLog('warn').log, events, registry: () => registry, eventEveryMs: 1000 })
+    service = new AiIpcService({ config, log: collectingLog('warn').log, events, registry: () => registry, eventEveryMs })
     await service.start().catch(() => undefined)
     dispatch = createDispatcher(aiIpcHandlers(() => service ?? undefined, () => config) as unknown as Handlers, collectingLog('error').log)
     return service
@@ -63,6 +86,7 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('ai-ipc service on %s (through t
   })
   afterEach(async () => {
     await service?.stop()
+    vi.restoreAllMocks()
     gate.release()
     await db.drop()
     fs.rmSync(dataDir, { recursive: true, force: true })
@@ -169,22 +193,43 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('ai-ipc service on %s (through t
     expect(rows[0]).toMatchObject({ source_npc: 'WARP Host test', source_map: 'dashboard' })
   })
 
-  it('pushes throttled events: never one per row', async () => {
-    const got: Record<string, number> = {}
-    events.onAny((e: EventName) => {
-      got[e] = (got[e] ?? 0) + 1
+  it('pushes throttled events: at most one of each per period, never one per row', async () => {
+    const ticker = captureEventTimer()
+    const got: { name: EventName; payload: unknown }[] = []
+    events.onAny((name: EventName, payload: unknown) => {
+      if (name.startsWith('requests.')) got.push({ name, payload })
     })
-    await start()
-    const t0 = Date.now()
+    const named = (name: EventName): unknown[] => got.filter((e) => e.name === name).map((e) => e.payload)
+    await start({}, EVENT_PERIOD_MS)
+
+    // 2,000 rows answered and not one event: they are only pushed when the period elapses.
+    // totals.processed counts in the poller's commit step, right where it notes the change
+    const answered = async (n: number): Promise<boolean> => RequestsStatsSchema.parse(await ok(dispatch, 'requests.stats')).totals.processed === n
     await db.bulkInsert(2000, { type: 'health_check' })
-    await waitFor(async () => RequestsStatsSchema.parse(await ok(dispatch, 'requests.stats')).counts.completed === 2000, 20_000, 'all answered')
-    await new Promise((r) => setTimeout(r, 1200))
-    const seconds = (Date.now() - t0) / 1000
-    expect(got['requests.changed'] ?? 0).toBeGreaterThanOrEqual(1)
-    expect(got['requests.stats'] ?? 0).toBeGreaterThanOrEqual(1)
-    // At most one of each per second (+1 for the partial second at each end).
-    expect(got['requests.changed']).toBeLessThanOrEqual(Math.ceil(seconds) + 1)
-    expect(got['requests.stats']).toBeLessThanOrEqual(Math.ceil(seconds) + 1)
+    await waitFor(() => answered(2000), 20_000, 'all answered')
+    expect(got).toEqual([])
+
+    // One period: one `requests.changed` summing every row, one `requests.stats`.
+    ticker.tick()
+    await waitFor(() => named('requests.stats').length > 0, 10_000, 'the period’s stats')
+    expect(named('requests.changed')).toHaveLength(1)
+    const changed = RequestsChangedSchema.parse(named('requests.changed')[0])
+    expect(changed.changed).toBeGreaterThanOrEqual(2000)
+    expect(changed.statuses).toContain('completed')
+    expect(named('requests.stats')).toHaveLength(1)
+    expect(RequestsStatsSchema.parse(named('requests.stats')[0]).totals.processed).toBe(2000)
+
+    // A period with no change pushes no `requests.changed` (stats only as the 5-second heartbeat).
+    ticker.tick()
+    expect(named('requests.changed')).toHaveLength(1)
+
+    // The next change is pushed at the next period, once.
+    const id = await db.insert({ type: 'health_check' })
+    await waitFor(() => answered(2001), 10_000, 'the new row answered')
+    expect(named('requests.changed')).toHaveLength(1)
+    ticker.tick()
+    await waitFor(() => named('requests.changed').length === 2, 10_000, 'the second period’s change')
+    expect(RequestsChangedSchema.parse(named('requests.changed')[1]).maxId).toBe(id)
   })
 
   it('answers unavailable when the poller is disabled or cannot start', async () => {

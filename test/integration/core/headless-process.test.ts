@@ -27,8 +27,13 @@ function run(env: Record<string, string>, args: string[] = []) {
   })
   children.push(child)
   let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const waiters = new Set<() => void>()
+  const onOutput = (d: Buffer): void => {
+    out += d.toString()
+    for (const w of [...waiters]) w()
+  }
+  child.stdout!.on('data', onOutput)
+  child.stderr!.on('data', onOutput)
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', () => {
@@ -37,7 +42,21 @@ function run(env: Record<string, string>, args: string[] = []) {
     })
     void exited.then((code) => reject(new Error(`exited with ${code} before ready:\n${out}`)))
   })
-  return { child, ready, exited, output: () => out, dataDir }
+  /** Resolves once the output satisfies `check` (checked on every chunk); rejects if the process exits first. */
+  const outputMatches = (what: string, check: (output: string) => boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const test = (): void => {
+        if (!check(out)) return
+        waiters.delete(test)
+        resolve()
+      }
+      waiters.add(test)
+      test()
+      void exited.then((code) => {
+        if (waiters.delete(test)) reject(new Error(`exited with ${code} before ${what}:\n${out}`))
+      })
+    })
+  return { child, ready, exited, output: () => out, outputMatches, dataDir }
 }
 
 describe('headless process', () => {
@@ -83,10 +102,19 @@ describe('headless process', () => {
     const file = path.join(dir, 'c.yaml')
     fs.writeFileSync(file, 'logging:\n  format: json\n')
     const p = run({ LOG_FORMAT: '' }, ['--config', file])
-    await p.ready.catch(() => undefined)
-    // JSON format: the ready line is a JSON object
-    await new Promise((r) => setTimeout(r, 50))
-    expect(p.output().split('\n').some((l) => l.startsWith('{') && l.includes('ready in') && (JSON.parse(l) as { level: string }).level === 'info')).toBe(true)
+    // JSON format: the ready line is a whole JSON object on its own line
+    const readyLine = (output: string): string | undefined =>
+      output
+        .split('\n')
+        .slice(0, -1) // complete lines only
+        .find((l) => l.startsWith('{') && l.includes('ready in'))
+    await p.outputMatches('the JSON ready line', (o) => readyLine(o) !== undefined)
+    const ready = JSON.parse(readyLine(p.output())!) as { level: string; msg: string; fields: { url: string } }
+    expect(ready).toMatchObject({ level: 'info', msg: expect.stringContaining('ready in') })
+    // The signal handlers are installed just after the ready line: once the host has answered a
+    // request (a later turn of its event loop) they are in place, and SIGTERM drains.
+    const url = new URL(ready.fields.url)
+    expect((await fetch(`${url.origin}/api/status?token=${url.searchParams.get('token')}`)).status).toBe(200)
     p.child.kill('SIGTERM')
     expect(await p.exited).toBe(0)
   })

@@ -1,7 +1,7 @@
 // ai_request_async / async_request / ai_check_result / check_result: submit, deferred work through
 // the HTTP client to a real stub, checks while pending and after completion or failure, expiry,
 // bounds and shutdown.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AsyncJobHandler, type HandlerContext, type HandlerOutcome } from '../../../src/main/ai-ipc/handlers'
 import type http from 'node:http'
 import { json, text } from '../http/stub-server'
@@ -33,14 +33,15 @@ function check(id: string, type = 'ai_check_result', ctx: HandlerContext = ai.ct
 }
 
 /** Polls (no timing assertion) until the job leaves pending/processing. */
-async function settled(id: string, ctx: HandlerContext = ai.ctx): Promise<HandlerOutcome> {
-  for (let i = 0; i < 500; i++) {
-    const out = check(id, 'ai_check_result', ctx)
-    const s = out.kind === 'ok' ? (out.response as { status?: unknown }).status : undefined
-    if (s !== 'pending' && s !== 'processing') return out
-    await new Promise((r) => setTimeout(r, 2))
-  }
-  throw new Error('job never settled')
+function settled(id: string, ctx: HandlerContext = ai.ctx): Promise<HandlerOutcome> {
+  return vi.waitUntil(
+    () => {
+      const out = check(id, 'ai_check_result', ctx)
+      const s = out.kind === 'ok' ? (out.response as { status?: unknown }).status : undefined
+      return s !== 'pending' && s !== 'processing' ? out : false
+    },
+    { timeout: 10_000, interval: 2 }
+  )
 }
 
 describe('async jobs', () => {
@@ -65,9 +66,9 @@ describe('async jobs', () => {
       release = () => json(res, 200, { late: true })
     })
     const id = submit('ai_request_async', '/api/v1/async/slow', {}).async_request_id as string
-    while (release === undefined) await new Promise((r) => setTimeout(r, 2))
+    const respond = await vi.waitUntil(() => release, { timeout: 10_000, interval: 2 })
     expect(body(check(id))).toMatchObject({ status: 'processing', async_request_id: id, elapsed_ms: 0 })
-    release()
+    respond()
     await settled(id)
     const viaEndpoint = handler.handle(request('check_result', `/api/v1/async/result/${id}`, null), ai.ctx) as HandlerOutcome
     expect(body(viaEndpoint)).toEqual({ late: true })
@@ -120,20 +121,20 @@ describe('async jobs', () => {
     const ids = [1, 2, 3].map(() => submit('async_request', '/api/v1/async/x', {}).async_request_id as string)
     expect(body(check(ids[2]!)).status).toBe('pending') // maxConcurrent 2: the third waits
     expect(submit('async_request', '/api/v1/async/x', {})).toEqual({ status: 'error', error: 'too many async jobs in flight (max 3)', code: 503 })
-    while (held.length < 2) await new Promise((r) => setTimeout(r, 2))
+    await vi.waitUntil(() => held.length >= 2, { timeout: 10_000, interval: 2 })
     held.shift()!()
     await settled(ids[0]!)
     const fourth = submit('async_request', '/api/v1/async/x', {})
     expect(fourth.status).toBe('accepted')
     expect(body(check(ids[0]!)).status).toBe('not_found') // the finished one was evicted
-    while (held.length < 2) await new Promise((r) => setTimeout(r, 2))
+    await vi.waitUntil(() => held.length >= 2, { timeout: 10_000, interval: 2 })
     for (const r of held.splice(0)) r()
   })
 
   it('close() aborts running jobs and refuses new ones', async () => {
     ai.stub.reply(() => {})
     const id = submit('ai_request_async', '/api/v1/async/x', {}).async_request_id as string
-    while (ai.stub.requests.length === 0) await new Promise((r) => setTimeout(r, 2))
+    await vi.waitUntil(() => ai.stub.requests.length > 0, { timeout: 10_000, interval: 2 })
     await handler.close()
     expect(body(check(id))).toMatchObject({ status: 'error', code: 503 })
     expect(submit('ai_request_async', '/api/v1/async/x', {})).toMatchObject({ status: 'error', code: 503 })

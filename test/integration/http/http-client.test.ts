@@ -1,7 +1,7 @@
 // HttpClient against real local HTTP servers: retries, Retry-After, timeouts, refused connections,
 // cache (TTL + LRU), rate limiting (fake clock), metrics, abort and close. No timing assertions:
 // backoff and token waits go through an injected sleep that only records the delay.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { HttpClient } from '../../../src/main/http'
 import type { HttpClientOptions } from '../../../src/main/http'
 import { FakeClock, hang, json, refusedUrl, startStub, text, type Stub } from './stub-server'
@@ -244,7 +244,7 @@ describe('failures', () => {
     stub.reply(hang(stub))
     const ac = new AbortController()
     const p = client().get(`${stub.url}/slow`, { signal: ac.signal, timeoutMs: 10_000 })
-    while (stub.requests.length === 0) await new Promise((r) => setTimeout(r, 5))
+    await vi.waitUntil(() => stub.requests.length > 0, { timeout: 10_000, interval: 5 })
     ac.abort()
     const r = await p
     expect(r.ok).toBe(false)
@@ -267,7 +267,7 @@ describe('destroy', () => {
     stub.reply(hang(stub))
     const c = client()
     const p = c.get(`${stub.url}/slow`, { timeoutMs: 30_000 })
-    while (stub.requests.length === 0) await new Promise((r) => setTimeout(r, 5))
+    await vi.waitUntil(() => stub.requests.length > 0, { timeout: 10_000, interval: 5 })
     await c.destroy()
     const r = await p
     expect(r.ok).toBe(false)

@@ -1,18 +1,30 @@
 /**
- * Packaging, checked without building installers (no Electron download here): electron-builder.yml
- * passes electron-builder's own schema validation and keeps the security-relevant settings (fuses,
- * asar, better-sqlite3 unpacked, native rebuild, targets per OS, update feed); the icons are real
- * PNGs of the right sizes; the CI workflow builds each OS on its own runner; npm install never
- * downloads anything.
+ * Packaging, checked by what electron-builder would do with electron-builder.yml — without building
+ * installers (no Electron download here): the config passes electron-builder's schema validation;
+ * its fuse settings, turned into a fuse config by electron-builder and flipped by @electron/fuses
+ * into a stand-in Electron binary, leave RunAsNode, NODE_OPTIONS and --inspect off and asar
+ * integrity, asar-only loading and cookie encryption on; electron-builder's own file matchers put
+ * the build output in the app, leave sources and source maps out, and unpack better-sqlite3's
+ * native addon from asar; each OS gets its installer targets and architectures; the tray icons
+ * are shipped. Also: the icons are real PNGs of the right sizes; the CI workflow builds each OS on
+ * its own runner; npm install never downloads anything.
  */
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import YAML from 'yaml'
 import type { Configuration } from 'electron-builder'
+import type * as Fuses from '@electron/fuses'
+import type { FuseConfig } from '@electron/fuses'
+import { getFileMatchers } from 'app-builder-lib/out/fileMatcher'
+import { PlatformPackager } from 'app-builder-lib'
 
 const root = path.resolve(__dirname, '../../..')
 const read = (p: string): string => fs.readFileSync(path.join(root, p), 'utf8')
+const tmpDirs: string[] = []
+afterEach(() => tmpDirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })))
 
 function loadBuilderConfig(): Configuration {
   return YAML.parse(read('electron-builder.yml')) as Configuration
@@ -26,6 +38,69 @@ function pngSize(file: string): { width: number; height: number } {
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) }
 }
 
+// ---- fuses -------------------------------------------------------------------------------------
+
+/** @electron/fuses as electron-builder loads it (its own dependency). */
+const fuses = createRequire(require.resolve('app-builder-lib/package.json'))('@electron/fuses') as typeof Fuses
+
+/** The fuse wire of a stock Electron binary (Electron's documented defaults), by FuseV1Options name. */
+const STOCK_WIRE: Record<string, boolean> = {
+  RunAsNode: true,
+  EnableCookieEncryption: false,
+  EnableNodeOptionsEnvironmentVariable: true,
+  EnableNodeCliInspectArguments: true,
+  EnableEmbeddedAsarIntegrityValidation: false,
+  OnlyLoadAppFromAsar: false,
+  LoadBrowserProcessSpecificV8Snapshot: false,
+  GrantFileProtocolExtraPrivileges: true
+}
+const FUSE_NAMES = Object.keys(STOCK_WIRE)
+const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX' // @electron/fuses' marker before the wire
+
+/** A stand-in for the Electron executable: some bytes, the sentinel, version 1, the stock wire. */
+function fakeElectronBinary(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-fuses-'))
+  tmpDirs.push(dir)
+  const wire = FUSE_NAMES.map((name) => (STOCK_WIRE[name] ? 0x31 : 0x30))
+  const file = path.join(dir, 'electron')
+  fs.writeFileSync(file, Buffer.concat([Buffer.alloc(64, 0xcc), Buffer.from(SENTINEL, 'ascii'), Buffer.from([1, wire.length, ...wire]), Buffer.alloc(64, 0xcc)]))
+  return file
+}
+
+/** The fuse wire of a binary by name: true = enabled, false = disabled. */
+async function readWire(file: string): Promise<Record<string, boolean>> {
+  const wire = (await fuses.getCurrentFuseWire(file)) as unknown as Record<number, number>
+  return Object.fromEntries(FUSE_NAMES.map((name) => [name, wire[fuses.FuseV1Options[name as keyof typeof fuses.FuseV1Options]] === 0x31]))
+}
+
+/** What electron-builder flips into the packaged binary for `electronFuses` (its own translation). */
+async function fuseConfigFor(config: Configuration): Promise<FuseConfig> {
+  const packager = PlatformPackager.prototype as unknown as { generateFuseConfig(f: Configuration['electronFuses']): Promise<FuseConfig> }
+  return packager.generateFuseConfig(config.electronFuses)
+}
+
+// ---- files ---------------------------------------------------------------------------------------
+
+const STAT_FILE = { isDirectory: () => false } as fs.Stats
+
+/** electron-builder's filter for a file-set option ('files', 'asarUnpack', …) of this project. */
+function matcherFor(config: Configuration, name: 'files' | 'asarUnpack' | 'extraResources'): (file: string) => boolean {
+  const matchers = getFileMatchers(config, name, path.join(root, 'app'), {
+    macroExpander: (p) => p,
+    customBuildOptions: {},
+    globalOutDir: path.join(root, 'release'),
+    defaultSrc: root
+  })
+  const matcher = matchers?.[0]
+  if (!matcher) throw new Error(`electron-builder.yml has no ${name}`)
+  const filter = matcher.createFilter()
+  return (rel) => filter(path.join(matcher.from, rel), STAT_FILE)
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+}
+
 describe('electron-builder.yml', () => {
   it("passes electron-builder's schema validation", async () => {
     const { getConfig, validateConfiguration } = await import('app-builder-lib/out/util/config/config')
@@ -34,36 +109,67 @@ describe('electron-builder.yml', () => {
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined()
   })
 
-  it('sets the fuses: no run-as-node, NODE_OPTIONS or --inspect; asar only, integrity checked; cookies encrypted', () => {
-    expect(loadBuilderConfig().electronFuses).toEqual({
-      runAsNode: false,
-      enableNodeOptionsEnvironmentVariable: false,
-      enableNodeCliInspectArguments: false,
-      enableEmbeddedAsarIntegrityValidation: true,
-      onlyLoadAppFromAsar: true,
-      enableCookieEncryption: true
+  it('flips the fuses of the packaged binary: no run-as-node, NODE_OPTIONS or --inspect; asar only, integrity checked; cookies encrypted', async () => {
+    const binary = fakeElectronBinary()
+    expect(await readWire(binary)).toEqual(STOCK_WIRE)
+    await fuses.flipFuses(binary, await fuseConfigFor(loadBuilderConfig()))
+    expect(await readWire(binary)).toEqual({
+      RunAsNode: false,
+      EnableCookieEncryption: true,
+      EnableNodeOptionsEnvironmentVariable: false,
+      EnableNodeCliInspectArguments: false,
+      EnableEmbeddedAsarIntegrityValidation: true,
+      OnlyLoadAppFromAsar: true,
+      // not configured: Electron's defaults stay (the renderer loads from file://)
+      LoadBrowserProcessSpecificV8Snapshot: false,
+      GrantFileProtocolExtraPrivileges: true
     })
   })
 
-  it('ships the build output in asar with better-sqlite3 unpacked and rebuilt for Electron', () => {
+  it('the fuse check notices a config that leaves a fuse alone', async () => {
+    const config = loadBuilderConfig()
+    const { runAsNode: _dropped, ...rest } = config.electronFuses ?? {}
+    const binary = fakeElectronBinary()
+    await fuses.flipFuses(binary, await fuseConfigFor({ ...config, electronFuses: rest }))
+    expect((await readWire(binary)).RunAsNode).toBe(true)
+  })
+
+  it('packs the build output (not sources or source maps) into asar', () => {
     const c = loadBuilderConfig()
-    expect(c.appId).toBeTruthy()
-    expect(c.productName).toBe('WARP Host')
-    expect(c.files).toContain('out/**')
     expect(c.asar).not.toBe(false)
-    expect(c.asarUnpack).toContain('**/node_modules/better-sqlite3/**')
+    expect(c.productName).toBe('WARP Host')
+    const packed = matcherFor(c, 'files')
+    for (const f of ['out/main/index.js', 'out/main/headless.js', 'out/main/chunks/bootstrap-abc.js', 'out/preload/index.js', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js']) {
+      expect(packed(f), f).toBe(true)
+    }
+    for (const f of ['out/main/index.js.map', 'src/main/index.ts', 'test/unit/electron/packaging.test.ts', 'scripts/start-desktop.mjs', 'electron-builder.yml', 'README.md']) {
+      expect(packed(f), f).toBe(false)
+    }
+  })
+
+  it("unpacks better-sqlite3 from asar (its native addon must be a real file) and rebuilds it for Electron's ABI", () => {
+    const c = loadBuilderConfig()
+    const unpacked = matcherFor(c, 'asarUnpack')
+    const addons = filesUnder(path.join(root, 'node_modules/better-sqlite3')).filter((f) => f.endsWith('.node'))
+    expect(addons.length).toBeGreaterThan(0)
+    for (const f of [...addons.map((a) => path.relative(root, a)), 'node_modules/better-sqlite3/package.json', 'node_modules/better-sqlite3/lib/index.js']) {
+      expect(unpacked(f), f).toBe(true)
+    }
+    for (const f of ['node_modules/mysql2/index.js', 'node_modules/ws/index.js', 'out/main/index.js']) expect(unpacked(f), f).toBe(false)
     expect(c.npmRebuild).toBe(true)
   })
 
-  it('builds NSIS on Windows, dmg+zip (hardened) on macOS, AppImage+deb on Linux', () => {
+  it('builds NSIS (x64) on Windows, dmg+zip (x64 and arm64, hardened) on macOS, AppImage+deb (x64) on Linux', () => {
     const c = loadBuilderConfig()
-    const targets = (t: unknown): string[] => (Array.isArray(t) ? t : [t]).map((x) => (typeof x === 'string' ? x : (x as { target: string }).target))
-    expect(targets(c.win?.target)).toEqual(['nsis'])
-    expect(targets(c.mac?.target)).toEqual(['dmg', 'zip'])
+    type T = { target: string; arch?: string[] }
+    const targets = (t: unknown): Record<string, string[]> =>
+      Object.fromEntries((Array.isArray(t) ? (t as (string | T)[]) : [t as string | T]).map((x) => (typeof x === 'string' ? [x, ['x64']] : [x.target, x.arch ?? ['x64']])))
+    expect(targets(c.win?.target)).toEqual({ nsis: ['x64'] })
+    expect(targets(c.mac?.target)).toEqual({ dmg: ['x64', 'arm64'], zip: ['x64', 'arm64'] })
     expect(c.mac?.hardenedRuntime).toBe(true)
     expect(c.mac?.category).toMatch(/^public\.app-category\./)
     expect(fs.existsSync(path.join(root, String(c.mac?.entitlements)))).toBe(true)
-    expect(targets(c.linux?.target)).toEqual(['AppImage', 'deb'])
+    expect(targets(c.linux?.target)).toEqual({ AppImage: ['x64'], deb: ['x64'] })
     expect(c.linux?.category).toBeTruthy()
     expect(c.linux?.maintainer).toMatch(/<.+@.+>/) // deb needs a maintainer with an email
   })
@@ -79,9 +185,15 @@ describe('electron-builder.yml', () => {
     expect(m?.[1]).toBe(loadBuilderConfig().appId)
   })
 
-  it('ships the tray icons next to the app (extraResources → <resources>/resources)', () => {
-    const extra = loadBuilderConfig().extraResources as { from: string; to: string; filter: string[] }[]
-    expect(extra).toContainEqual({ from: 'resources', to: 'resources', filter: expect.arrayContaining(['icon.png', 'tray-*.png']) })
+  it('ships every icon the app loads next to it (extraResources → <resources>/resources), nothing else', () => {
+    const c = loadBuilderConfig()
+    const extra = c.extraResources as { from: string; to: string }[]
+    expect(extra.map((e) => [e.from, e.to])).toEqual([['resources', 'resources']]) // paths.ts reads <resources>/resources
+    const shipped = matcherFor(c, 'extraResources')
+    const icons = fs.readdirSync(path.join(root, 'resources')).filter((f) => f.endsWith('.png'))
+    expect(icons).toEqual(expect.arrayContaining(['icon.png', 'tray-idle.png', 'tray-idle@2x.png', 'tray-active.png', 'tray-error.png']))
+    for (const f of icons) expect(shipped(f), f).toBe(true)
+    expect(shipped('entitlements.mac.plist')).toBe(false)
   })
 })
 
@@ -105,7 +217,8 @@ describe('CI workflow', () => {
     const wf = YAML.parse(read('.github/workflows/build.yml')) as Workflow
     const job = Object.values(wf.jobs)[0]
     if (!job) throw new Error('no job')
-    expect(job.strategy.matrix.include.map((i) => i.os).sort()).toEqual(['macos-latest', 'ubuntu-latest', 'windows-latest'])
+    const include = Object.fromEntries(job.strategy.matrix.include.map((i) => [i.os, i.target]))
+    expect(include).toEqual({ 'windows-latest': '--win', 'macos-latest': '--mac', 'ubuntu-latest': '--linux' })
     const runs = job.steps.map((s) => s.run ?? s.uses ?? '').join('\n')
     for (const step of ['npm ci', 'npm run build', 'rebuild-native.mjs electron', 'electron-builder ${{ matrix.target }}', 'actions/upload-artifact']) {
       expect(runs).toContain(step)
