@@ -17,7 +17,7 @@
  * Deadlocks / lock wait timeouts are retried; connection errors propagate (the poller waits and
  * reconnects; the pool replaces dead connections).
  */
-import mysql, { type ConnectionOptions, type Pool, type PoolConnection } from 'mysql2'
+import mysql, { type Connection, type ConnectionOptions, type Pool, type PoolConnection } from 'mysql2'
 import type { AiRequestStatus, RequestCounts, RequestDetail, RequestsListResult } from '../../shared/contract'
 import type { Logger } from '../logging/logger'
 import { NoSkipLockedError, SchemaError, errorCode, isConnectionError, isLockConflict } from './mysql-errors'
@@ -219,6 +219,10 @@ export class MysqlQueue implements QueueBackend {
   private pool: Pool | null = null
   private claimIndex = CLAIM_INDEX
   private serverVersion = ''
+  /** The idle probe's own connection (see waitForPending) and its statement for the current interval. */
+  private probeConn: Connection | null = null
+  private probeKey = ''
+  private probeText = ''
 
   constructor(private readonly opts: MysqlQueueOptions) {
     this.target = mysqlTarget(opts.settings)
@@ -261,6 +265,7 @@ export class MysqlQueue implements QueueBackend {
   }
 
   async close(): Promise<void> {
+    this.dropProbeConnection()
     const p = this.pool
     this.pool = null
     if (p) await endPool(p)
@@ -400,12 +405,70 @@ export class MysqlQueue implements QueueBackend {
     })
   }
 
+  private probeSql(): string {
+    return `SELECT 1 AS x FROM ai_requests FORCE INDEX (${this.claimIndex}) WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > NOW()) LIMIT 1`
+  }
+
   async hasPending(): Promise<boolean> {
-    const r = await rows(
-      this.db,
-      `SELECT 1 AS x FROM ai_requests FORCE INDEX (${this.claimIndex}) WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > NOW()) LIMIT 1`
-    )
+    const r = await rows(this.db, this.probeSql())
     return r.length > 0
+  }
+
+  /**
+   * The idle poll on a connection of its own, outside the pool.
+   * - MariaDB: one compound statement (`BEGIN NOT ATOMIC … END`, no stored procedure, no extra
+   *   privilege) that checks for a claimable row, sleeps `everyMs` in the server and checks again,
+   *   for up to `maxWaitMs`: the app wakes when a row appears or once per `maxWaitMs`.
+   * - MySQL: `DO SLEEP(everyMs); SELECT … LIMIT 1`, one round trip per interval.
+   * The statement text is built once per (maxWaitMs, everyMs) — no formatting per poll. A broken
+   * connection is dropped and opened again on the next poll; its error reaches the poller.
+   */
+  waitForPending(maxWaitMs: number, everyMs: number): Promise<boolean> {
+    const key = `${maxWaitMs}/${everyMs}`
+    if (this.probeKey !== key) {
+      this.probeKey = key
+      const every = (Math.max(1, Math.round(everyMs)) / 1000).toFixed(3)
+      if (this.serverVersion.includes('MariaDB')) {
+        const found = `EXISTS (${this.probeSql()})`
+        const rounds = Math.max(1, Math.ceil(maxWaitMs / Math.max(1, everyMs)))
+        this.probeText =
+          `BEGIN NOT ATOMIC DECLARE n INT DEFAULT 0; DECLARE found INT DEFAULT 0; ` +
+          `WHILE found = 0 AND n < ${rounds} DO DO SLEEP(${every}); SET n = n + 1; SET found = ${found}; END WHILE; ` +
+          `SELECT found AS x FROM DUAL WHERE found = 1; END`
+      } else {
+        this.probeText = `DO SLEEP(${every}); ${this.probeSql()}`
+      }
+    }
+    const conn = this.probeConnection()
+    return new Promise((resolve, reject) => {
+      conn.query(this.probeText, (err: unknown, result: unknown) => {
+        if (err) {
+          if (this.probeConn === conn) this.dropProbeConnection()
+          reject(err)
+          return
+        }
+        // One row when a claimable row was seen; the result set may come with status results.
+        resolve(Array.isArray(result) && result.some((r) => Array.isArray(r) && r.length > 0))
+      })
+    })
+  }
+
+  private probeConnection(): Connection {
+    if (this.probeConn) return this.probeConn
+    if (!this.pool) throw new Error('the MySQL queue is not open')
+    const conn = mysql.createConnection({ ...connectionOptions(this.opts.settings), multipleStatements: true })
+    conn.on('error', () => {
+      if (this.probeConn === conn) this.dropProbeConnection()
+    })
+    for (const sql of SESSION_SETUP) conn.query(sql, () => undefined)
+    this.probeConn = conn
+    return conn
+  }
+
+  private dropProbeConnection(): void {
+    const c = this.probeConn
+    this.probeConn = null
+    c?.destroy()
   }
 
   /**

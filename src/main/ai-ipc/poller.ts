@@ -5,8 +5,10 @@
  * Pipeline (all in one event loop, no threads):
  * - claim: up to `claimsInFlight` claims at once; while claims come back full it claims again at
  *   once, POLL_INTERVAL_MS is only slept when a claim comes back short (the queue is drained).
- *   When idle, each poll is one cheap indexed probe (no transaction); a claim transaction only
- *   runs when it hits.
+ *   When idle, polling is one long-poll call (QueueBackend.waitForPending) that looks for a row
+ *   every POLL_INTERVAL_MS — in the database itself on MariaDB — and returns on the first hit or
+ *   after a second: the cadence of checks is kept while the app wakes about once a second. A
+ *   claim transaction only runs on a hit.
  * - answers that need no upstream (health checks, validation errors, unknown types, oversized
  *   data: `AiHandler.precheck`) are decided inside the claim transaction and written in its own
  *   commit — they never wait for a worker, and such a row goes from pending to its final status
@@ -83,11 +85,6 @@ export interface PollerSettings {
    * workers a flood of slow http_get calls keeps at most 24, the other families always find 8.
    */
   familyShare?: number
-  /**
-   * Poll interval once the queue has been empty for 2 s (adaptive idle backoff: fewer wake-ups
-   * while nothing happens; steady traffic never triggers it). Default: intervalMs (no stretch).
-   */
-  idleIntervalMs?: number
 }
 
 /** Looks a handler up by request type (the registry lower-cases it). */
@@ -146,8 +143,8 @@ interface Family {
 }
 
 const NO_HANDLER = '(no handler)'
-/** The queue counts as idle (see idleIntervalMs) after this long without a claimed row. */
-const IDLE_AFTER_MS = 2000
+/** Longest idle long poll (see probe()): the app wakes about once per this while idle. */
+const IDLE_WAIT_MS = 1000
 /** A retry whose backoff would end this close to expires_at is answered now instead. */
 const EXPIRY_MARGIN_MS = 1000
 
@@ -187,8 +184,9 @@ export class Poller {
   private flushScheduled = false
   private pollTimer: NodeJS.Timeout | null = null
   private sleeping = false
-  private lastClaimEmpty = true
-  private lastWorkAt = performance.now()
+  private probing = false
+  /** Starts false: the first poll is a claim (rows may be waiting since before the start). */
+  private lastClaimEmpty = false
   private dbError: string | undefined
   private reconnectTimer: NodeJS.Timeout | null = null
   private reconnectDelay = 100
@@ -224,12 +222,10 @@ export class Poller {
       flushesInFlight: 1,
       maxRequestBytes: 64 * 1024,
       familyShare: 0.75,
-      idleIntervalMs: settings.intervalMs,
       ...settings
     }
     this.s.retryMaxMs = Math.max(1, Math.min(this.s.retryMaxMs, leaseMs / 3))
     this.s.claimsInFlight = Math.max(1, Math.min(this.s.claimsInFlight, this.s.workerCount))
-    this.s.idleIntervalMs = Math.max(this.s.intervalMs, this.s.idleIntervalMs)
     const share = Math.min(1, Math.max(0, this.s.familyShare))
     this.familyCap = Math.max(1, Math.min(this.s.workerCount, Math.floor(this.s.workerCount * share) || 1))
     this.stats = new PollerStats(ctx.startedAt)
@@ -278,40 +274,43 @@ export class Poller {
       !this.stopping &&
       this.dbError === undefined &&
       !this.sleeping &&
+      !this.probing &&
       this.claims < this.s.claimsInFlight &&
-      // Idle: one probe at a time (a second one would only find the same nothing).
-      !(this.lastClaimEmpty && this.claims > 0) &&
       // Enough claimed rows wait for a worker already (slow handlers): do not hoard more.
       this.readyTotal < this.s.workerCount &&
       this.held.size + this.claims * this.s.batchSize < this.maxHeld
     ) {
+      if (this.lastClaimEmpty) {
+        // Idle: one probe at a time, and none while a claim is still out.
+        if (this.claims === 0) this.probe()
+        return
+      }
       this.claims++
-      if (this.lastClaimEmpty) this.probe()
-      else void this.claimOnce()
+      void this.claimOnce()
     }
   }
 
   /**
-   * The idle path: one indexed probe, no transaction, no closure per poll. Only a hit runs the
-   * claim transaction.
+   * The idle path: no transaction, no timer and no closure per poll — one long-poll call that
+   * looks every POLL_INTERVAL_MS (in the database where it can) and returns when a row appears
+   * or after IDLE_WAIT_MS. Only a hit runs the claim transaction.
    */
   private probe(): void {
-    this.backend.hasPending().then(this.onProbe, this.onProbeError)
+    this.probing = true
+    this.backend.waitForPending(IDLE_WAIT_MS, this.s.intervalMs).then(this.onProbe, this.onProbeError)
   }
 
   private readonly onProbe = (found: boolean): void => {
-    if (found) {
-      void this.claimOnce()
-      return
-    }
-    this.claims--
+    this.probing = false
     this.stats.totals.polls++
-    if (this.stopping) return
-    this.sleep(performance.now() - this.lastWorkAt > IDLE_AFTER_MS ? this.s.idleIntervalMs : this.s.intervalMs)
+    if (this.stopping || !this.running) return
+    if (found) this.lastClaimEmpty = false
+    this.pump()
   }
 
   private readonly onProbeError = (err: unknown): void => {
-    this.claims--
+    this.probing = false
+    if (this.stopping || !this.running) return
     this.onDbError(err, 'claim')
   }
 
@@ -331,8 +330,6 @@ export class Poller {
     this.claims--
     this.stats.totals.polls++
     if (rows.length > 0) {
-      const now = performance.now()
-      this.lastWorkAt = now
       this.stats.totals.batches++
       const atOnce: Pending[] = []
       for (const h of fresh) {
@@ -352,9 +349,14 @@ export class Poller {
     if (rows.length >= this.s.batchSize) {
       this.lastClaimEmpty = false
       this.pump()
-    } else {
-      this.lastClaimEmpty = rows.length === 0
+    } else if (rows.length > 0) {
+      // Short: the queue is drained for now; claim again after the interval.
+      this.lastClaimEmpty = false
       this.sleep(this.s.intervalMs)
+    } else {
+      // Empty: from now on idle probes.
+      this.lastClaimEmpty = true
+      this.pump()
     }
   }
 

@@ -104,6 +104,14 @@ export interface QueueBackend {
   /** Cheap probe: is there at least one claimable row? */
   hasPending(): Promise<boolean>
   /**
+   * The idle poll: true as soon as a claimable row is seen — looking every `everyMs` (the poll
+   * interval), the first look after `everyMs` — or false after about `maxWaitMs`. A backend that
+   * can wait in the database does (MariaDB: one compound statement that checks and sleeps in the
+   * server), so an idle app wakes about once per `maxWaitMs` instead of twice per interval, with
+   * the same cadence of checks. Others check once per call after `everyMs`.
+   */
+  waitForPending(maxWaitMs: number, everyMs: number): Promise<boolean>
+  /**
    * Claims up to `limit` pending, unexpired rows (priority, then age) and marks them processing.
    * `answerAtOnce`, when given, is called (synchronously, inside the claim transaction, at most
    * once) with the claimed rows; the completed/failed answers it returns — requests whose handler

@@ -125,6 +125,13 @@ export class SqliteQueue implements QueueBackend {
     this.db = null
   }
 
+  /** One look after `everyMs` (an in-process probe costs little: no long poll needed). */
+  waitForPending(_maxWaitMs: number, everyMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      setTimeout(() => this.hasPending().then(resolve, reject), everyMs)
+    })
+  }
+
   async hasPending(): Promise<boolean> {
     const row = this.stmt(
       `SELECT 1 AS x FROM ai_requests WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > ${NOW}) LIMIT 1`

@@ -77,6 +77,13 @@ export class FakeQueue implements QueueBackend {
       .sort((a, b) => a.priority - b.priority || a.id - b.id)
   }
 
+  /** One look after `everyMs` (an in-process probe costs little: no long poll needed). */
+  waitForPending(_maxWaitMs: number, everyMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      setTimeout(() => this.hasPending().then(resolve, reject), everyMs)
+    })
+  }
+
   async hasPending(): Promise<boolean> {
     this.check()
     this.calls.hasPending++
