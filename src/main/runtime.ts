@@ -14,6 +14,7 @@ import type { ConfigStore } from './config/config-store'
 import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
 import { EventBus } from './events'
 import { errorFields, type LogSink, type Logger } from './logging/logger'
+import { ThrottledLog } from './logging/throttled-log'
 import type { Service } from './service'
 import { AppStore } from './store/app-store'
 import type { LogEntry } from '../shared/log'
@@ -62,6 +63,8 @@ export class Runtime {
 
   constructor(private readonly opts: RuntimeOptions) {
     this.log = opts.sink.logger('runtime')
+    const listenerErrors = new ThrottledLog(this.log, 10_000)
+    this.events.setListenerErrorHandler((event, err) => listenerErrors.write('error', event, `a listener of ${event} failed`, errorFields(err)))
     this.version = opts.version ?? packageVersion
     this.factories = opts.factories ?? SERVICE_FACTORIES
     this.store = new AppStore(opts.configStore.config.data_dir, opts.sink.logger('store'))
