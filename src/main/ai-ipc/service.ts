@@ -179,7 +179,8 @@ export class AiIpcService extends LifecycleService {
       this.lastFinalStats = ['AI request poller', ...poller.stats.finalLines()]
     }
     await this.registry?.close?.().catch(() => undefined)
-    await this.http?.close().catch(() => undefined)
+    // The poller already gave running handlers their time: calls still in flight are cut now.
+    await this.http?.destroy().catch(() => undefined)
     await this.backend?.close()
     this.poller = null
     this.registry = null

@@ -316,17 +316,26 @@ export interface RunningPoller {
 /** A poller on `db` with the default handlers plus `extra` (test handlers). */
 export async function startPoller(
   db: TestQueueDb,
-  opts: { settings?: Partial<PollerSettings>; handlers?: AiHandler[]; hooks?: PollerHooks; baseUrl?: string; level?: 'debug' | 'info' | 'warn' | 'error' } = {}
+  opts: {
+    settings?: Partial<PollerSettings>
+    handlers?: AiHandler[]
+    hooks?: PollerHooks
+    baseUrl?: string
+    level?: 'debug' | 'info' | 'warn' | 'error'
+    /** ai_service.timeout_seconds (default 2). */
+    timeoutSeconds?: number
+  } = {}
 ): Promise<RunningPoller> {
   const { log, lines } = collectingLog(opts.level ?? 'info')
   const backend = db.backend(log)
   await backend.open()
   const registry = createDefaultRegistry()
   for (const h of opts.handlers ?? []) registry.register(h, { replace: true })
-  const http = new HttpClient({ rateLimit: false, maxRetries: 0, timeoutMs: 2000 })
+  const timeoutSeconds = opts.timeoutSeconds ?? 2
+  const http = new HttpClient({ rateLimit: false, maxRetries: 0, timeoutMs: timeoutSeconds * 1000 })
   const ctx = createHandlerContext({
     http,
-    config: handlerConfigFrom({ base_url: opts.baseUrl ?? 'http://127.0.0.1:9', timeout_seconds: 2, allowed_origins: [] }, '0.1.0-test'),
+    config: handlerConfigFrom({ base_url: opts.baseUrl ?? 'http://127.0.0.1:9', timeout_seconds: timeoutSeconds, allowed_origins: [] }, '0.1.0-test'),
     log
   })
   const poller = new Poller(backend, registry, ctx, { ...DEFAULT_SETTINGS, ...opts.settings }, log, opts.hooks ?? {})
@@ -341,7 +350,7 @@ export async function startPoller(
       stopped = true
       await poller.stop()
       await registry.close()
-      await http.close()
+      await http.destroy()
       await backend.close()
     }
   }
