@@ -19,6 +19,7 @@
  */
 import mysql, { type Connection, type ConnectionOptions, type Pool, type PoolConnection } from 'mysql2'
 import type { AiRequestStatus, RequestCounts, RequestDetail, RequestsListResult } from '../../shared/contract'
+import { backoffDelay } from '../../shared/backoff'
 import type { Logger } from '../logging/logger'
 import { NoSkipLockedError, SchemaError, errorCode, isConnectionError, isLockConflict } from './mysql-errors'
 import {
@@ -49,6 +50,9 @@ export interface MysqlSettings {
 }
 
 export const CLAIM_INDEX = 'idx_ai_requests_claim'
+
+/** A deadlock or lock wait timeout is retried after 10 ms, doubling, at most 200 ms (jittered). */
+const LOCK_CONFLICT_BACKOFF = { baseMs: 10, maxMs: 200, jitter: 0.5 }
 
 export const MYSQL_REQUESTS_DDL = `CREATE TABLE IF NOT EXISTS ai_requests (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -391,7 +395,7 @@ export class MysqlQueue implements QueueBackend {
         if (broken) conn.destroy()
         else conn.release()
       }
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)))
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt, LOCK_CONFLICT_BACKOFF)))
     }
   }
 

@@ -39,6 +39,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { AiRequestStatus } from '../../shared/contract'
+import { backoffDelay } from '../../shared/backoff'
 import { errorFields, type Logger } from '../logging/logger'
 import { ThrottledLog } from '../logging/throttled-log'
 import { checkPayloadSize } from './handlers/request-data'
@@ -145,6 +146,8 @@ interface Family {
 const NO_HANDLER = '(no handler)'
 /** Longest idle long poll (see probe()): the app wakes about once per this while idle. */
 const IDLE_WAIT_MS = 1000
+/** Checks while the database is unreachable: 100 ms, doubling, at most 2 s. */
+const RECONNECT_BACKOFF = { baseMs: 100, maxMs: 2000, jitter: 0.2 }
 /** A retry whose backoff would end this close to expires_at is answered now instead. */
 const EXPIRY_MARGIN_MS = 1000
 
@@ -189,7 +192,7 @@ export class Poller {
   private lastClaimEmpty = false
   private dbError: string | undefined
   private reconnectTimer: NodeJS.Timeout | null = null
-  private reconnectDelay = 100
+  private reconnectAttempt = 0
   private maintenanceTimer: NodeJS.Timeout | null = null
   private maintaining = false
   private lastRecoverAt = -Infinity
@@ -570,8 +573,7 @@ export class Poller {
   }
 
   private backoffDelay(retryCount: number): number {
-    const base = Math.min(this.s.retryMaxMs, this.s.retryBaseMs * Math.pow(2, retryCount))
-    return base * (0.75 + Math.random() * 0.5)
+    return backoffDelay(retryCount, { baseMs: this.s.retryBaseMs, maxMs: this.s.retryMaxMs, jitter: 0.25 })
   }
 
   // ---- completing ----------------------------------------------------------------------------
@@ -767,18 +769,18 @@ export class Poller {
         () => {
           this.log.info('database reachable again; polling resumed')
           this.dbError = undefined
-          this.reconnectDelay = 100
+          this.reconnectAttempt = 0
           this.lastClaimEmpty = false
           this.hooks.onHealth?.(undefined)
           this.scheduleFlush()
           this.pump()
         },
         () => {
-          this.reconnectDelay = Math.min(this.reconnectDelay * 2, 2000)
+          this.reconnectAttempt++
           this.scheduleReconnect()
         }
       )
-    }, this.reconnectDelay)
+    }, backoffDelay(this.reconnectAttempt, RECONNECT_BACKOFF))
   }
 
   // ---- maintenance ---------------------------------------------------------------------------

@@ -1,22 +1,9 @@
 /**
- * Retry timing: exponential backoff with jitter and a cap, and parsing of the Retry-After
- * header (delta-seconds or HTTP-date).
+ * Retry timing for HTTP: the shared exponential backoff (src/shared/backoff.ts) and parsing of
+ * the Retry-After header (delta-seconds or HTTP-date).
  */
 
-export interface BackoffOptions {
-  baseMs: number
-  maxMs: number
-  /** Ratio in [0, 1]: the delay is scaled by a random factor in [1 - jitter, 1 + jitter]. */
-  jitter: number
-}
-
-/** Delay before retry number `retry` (0 = the first retry): base·2^retry, capped, jittered, capped again. */
-export function backoffDelay(retry: number, opts: BackoffOptions, random: () => number): number {
-  const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(retry, 30))
-  const jitter = Math.min(1, Math.max(0, opts.jitter))
-  const factor = 1 + jitter * (2 * random() - 1)
-  return Math.max(0, Math.min(opts.maxMs, Math.round(exp * factor)))
-}
+export { backoffDelay, type BackoffOptions } from '../../shared/backoff'
 
 /**
  * Retry-After in ms, or undefined when absent/unparseable. Accepts delta-seconds ("120",
