@@ -8,7 +8,8 @@ import { ConfigStore } from './config/config-store'
 import { loadConfig } from './config/load'
 import { FileSecretStore, type SecretStore } from './config/secrets'
 import { LogSink } from './logging/logger'
-import { Runtime, type RuntimeMode, type ServiceFactory } from './runtime'
+import { Runtime, type RuntimeMode } from './runtime'
+import type { AnyServiceModule } from './service-module'
 
 export interface BootOptions {
   mode: RuntimeMode
@@ -20,7 +21,8 @@ export interface BootOptions {
   secretStore?: (dataDir: string) => SecretStore
   /** Console writer (tests collect lines). */
   write?: (line: string) => void
-  factories?: ServiceFactory[]
+  /** The modules to run (default: every module of services.ts). */
+  modules?: readonly AnyServiceModule[]
 }
 
 export interface Booted {
@@ -58,7 +60,7 @@ export function boot(opts: BootOptions): Booted {
     configStore,
     sink,
     mode: opts.mode,
-    ...(opts.factories ? { factories: opts.factories } : {})
+    ...(opts.modules ? { modules: opts.modules } : {})
   })
   return { runtime, sink, configStore }
 }

@@ -13,6 +13,7 @@ import {
   type MethodParsedInput,
   type MethodResult
 } from '../shared/contract'
+import type { ZodType } from 'zod'
 import type { Logger } from './logging/logger'
 
 /** Who is calling: used in logs and by handlers that care (e.g. rate limits per client). */
@@ -28,13 +29,22 @@ export type Handlers = {
 
 export type Dispatch = (method: unknown, input: unknown, ctx: CallContext) => Promise<CallResult>
 
-export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
+/** A table of contract methods: each with its zod input schema (the dispatcher parses with it). */
+export type MethodTable = Readonly<Record<string, { input: ZodType }>>
+
+/**
+ * The dispatcher over the contract's methods (plus `extra`, for modules that bring methods of
+ * their own, e.g. a test's module). `handlers` must have one entry per method.
+ */
+export function createDispatcher(handlers: Handlers, log: Logger, extra: MethodTable = {}): Dispatch {
+  const table: MethodTable = { ...extra, ...methods }
+  const known = (m: unknown): m is MethodName => isMethodName(m) || (typeof m === 'string' && Object.hasOwn(extra, m))
   return async (method, input, ctx) => {
-    if (!isMethodName(method)) {
+    if (!known(method)) {
       log.warn('rejected call to unknown method', { method: String(method).slice(0, 100), ...ctx })
       return { ok: false, error: { code: 'unknown_method', message: `Unknown method: ${String(method).slice(0, 100)}` } }
     }
-    const def = methods[method]
+    const def = table[method]!
     const parsed = def.input.safeParse(input)
     if (!parsed.success) {
       const issues = zodIssues(parsed.error)

@@ -1,35 +1,34 @@
 /**
- * The runtime: creates, starts and stops the services from the config, and implements the
- * contract. Both entries use it — `index.ts` (Electron) and `headless.ts` (Node) — so every
- * capability runs and is tested without Electron.
- *
- * Adding a service: add a factory to SERVICE_FACTORIES naming the config sections it reads; the
- * runtime starts it in order, restarts it when one of its sections changes, and reports it in
- * `app.status`.
+ * The runtime: the composition root both entries use — `index.ts` (Electron) and `headless.ts`
+ * (Node) — so every capability runs and is tested without Electron. It owns the app store, the
+ * event bus, the contract dispatcher and the service modules listed in `services.ts`:
+ * - starts enabled modules in dependency order and stops them in reverse;
+ * - restarts a module when a config section it reads changes, and every module that depends on
+ *   it (they get the new instance, never keep the old one); config changes run one at a time;
+ * - a module disabled by the config shows as `disabled` with the reason, its handlers answer
+ *   `unavailable`;
+ * - implements the app's own contract methods (app.status, config.*, logs.tail, metrics.http);
+ *   the modules implement the rest.
+ * It never names a service: everything it knows comes from the module list.
  */
+import { Registry, collectDefaultMetrics } from 'prom-client'
 import { version as packageVersion } from '../../package.json'
-import type { AppStatus, ConfigUpdateResult, HttpClientMetrics as HttpClientMetricsView, MetricsHttp } from '../shared/contract'
+import type { AppStatus, ConfigUpdateResult, MetricsHttp, ServiceStatus } from '../shared/contract'
 import type { Config } from '../shared/config-schema'
+import type { LogEntry } from '../shared/log'
+import { systemClock, type Clock } from './clock'
 import type { ConfigStore } from './config/config-store'
-import { createDispatcher, type Dispatch, type Handlers } from './dispatch'
+import { createDispatcher, type Dispatch, type Handlers, type MethodTable } from './dispatch'
 import { EventBus } from './events'
+import { HttpClientRegistry } from './http/registry'
 import { errorFields, type LogSink, type Logger } from './logging/logger'
 import { ThrottledLog } from './logging/throttled-log'
 import type { Service } from './service'
+import type { AnyServiceModule, RuntimeMode, ServiceContext } from './service-module'
+import { SERVICE_MODULES, moduleHandlers, type CoreMethod } from './services'
 import { AppStore } from './store/app-store'
-import type { LogEntry } from '../shared/log'
-import { AI_IPC_FACTORY, AiIpcService } from './ai-ipc/service'
-import { aiIpcHandlers } from './ai-ipc/contract-handlers'
-import type { HttpClientMetrics } from './http/types'
-import type { RuntimeMode, ServiceFactory } from './service-factory'
 
-export type { RuntimeMode, ServiceContext, ServiceFactory } from './service-factory'
-
-/**
- * The services beyond the app store, in start order. Later capabilities (ai-ipc, coordinator,
- * hosting, training) plug in here.
- */
-export const SERVICE_FACTORIES: ServiceFactory[] = [AI_IPC_FACTORY]
+export type { RuntimeMode, ServiceContext } from './service-module'
 
 /** Keys that only take effect after a restart of the whole app. */
 const RESTART_REQUIRED_PREFIXES = ['admin.', 'data_dir']
@@ -39,9 +38,23 @@ export interface RuntimeOptions {
   sink: LogSink
   mode: RuntimeMode
   version?: string
-  factories?: ServiceFactory[]
+  /** The modules to run (default: every module of services.ts). */
+  modules?: readonly AnyServiceModule[]
+  /** Extra contract methods served by extra modules (tests plugging in a module of their own). */
+  extraMethods?: MethodTable
   /** How often app.status is pushed while nothing changes (ms). */
   statusIntervalMs?: number
+  clock?: Clock
+}
+
+/** One module in this runtime: its current instance (if any) and what it was given. */
+interface Entry {
+  module: AnyServiceModule
+  service: Service | null
+  /** Set while the module is disabled by the config or could not be built. */
+  placeholder: ServiceStatus | null
+  metrics: Registry | null
+  unwatch: (() => void) | null
 }
 
 export class Runtime {
@@ -50,9 +63,14 @@ export class Runtime {
   readonly version: string
   readonly startedAt = new Date()
   readonly dispatch: Dispatch
+  /** The app's own metrics (process, event-loop lag, service states); services add their own registries. */
+  readonly metrics = new Registry()
+  readonly httpClients = new HttpClientRegistry()
   private readonly log: Logger
-  private readonly factories: ServiceFactory[]
-  private services = new Map<string, Service>()
+  private readonly clock: Clock
+  private readonly entries = new Map<string, Entry>()
+  /** Module names in dependency order. */
+  private readonly order: string[]
   private unsubs: (() => void)[] = []
   private statusTimer: NodeJS.Timeout | null = null
   private statusPending: NodeJS.Timeout | null = null
@@ -60,30 +78,35 @@ export class Runtime {
   private logTimer: NodeJS.Timeout | null = null
   private started = false
   private stopping: Promise<string[]> | null = null
+  private finalLines: string[] = []
+  /** Config changes (and the restarts they cause) run one after the other. */
+  private configQueue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: RuntimeOptions) {
     this.log = opts.sink.logger('runtime')
+    this.clock = opts.clock ?? systemClock
     const listenerErrors = new ThrottledLog(this.log, 10_000)
     this.events.setListenerErrorHandler((event, err) => listenerErrors.write('error', event, `a listener of ${event} failed`, errorFields(err)))
     this.version = opts.version ?? packageVersion
-    this.factories = opts.factories ?? SERVICE_FACTORIES
     this.store = new AppStore(opts.configStore.config.data_dir, opts.sink.logger('store'))
-    this.watch(this.store)
-    this.dispatch = createDispatcher(this.handlers(), opts.sink.logger('contract'))
+    this.unsubs.push(this.store.onStatusChange(() => this.queueStatus()))
+    const modules = opts.modules ?? SERVICE_MODULES
+    this.order = dependencyOrder(modules)
+    for (const m of modules) this.entries.set(m.name, { module: m, service: null, placeholder: null, metrics: null, unwatch: null })
+    collectDefaultMetrics({ register: this.metrics, prefix: 'warp_' })
+    this.dispatch = createDispatcher(this.handlers(modules), opts.sink.logger('contract'), opts.extraMethods)
   }
 
   get config(): Config {
     return this.opts.configStore.config
   }
 
-  /** Starts the store, then every service. A failing service is reported, not fatal. */
+  /** Starts the store, then every module in dependency order. A failing service is reported, not fatal. */
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
     await this.store.start()
-    for (const f of this.factories) {
-      await this.startService(f)
-    }
+    for (const name of this.order) await this.startModule(name)
     this.unsubs.push(this.opts.sink.onEntry((e) => this.queueLog(e)))
     this.unsubs.push(this.opts.configStore.onChange(() => this.events.emit('config.changed', this.opts.configStore.view())))
     this.statusTimer = setInterval(() => this.events.emit('app.status', this.status()), this.opts.statusIntervalMs ?? 5000)
@@ -96,40 +119,35 @@ export class Runtime {
    */
   async abandon(withinMs = 1000): Promise<void> {
     const deadline = new Promise<void>((r) => setTimeout(r, withinMs + 200).unref())
-    await Promise.race([
-      Promise.allSettled([...this.services.values()].map((s) => s.abandon?.(withinMs))),
-      deadline
-    ])
+    await Promise.race([Promise.allSettled(this.running().map((s) => s.abandon?.(withinMs))), deadline])
   }
 
-  /** Stops every service in reverse order, then the store. Returns the final statistics lines. */
+  /** Stops every module in reverse dependency order, then the store. Returns the final statistics lines. */
   stop(): Promise<string[]> {
     if (this.stopping) return this.stopping
     this.stopping = (async () => {
+      await this.configQueue.catch(() => undefined)
       if (this.statusTimer) clearInterval(this.statusTimer)
       if (this.statusPending) clearTimeout(this.statusPending)
       if (this.logTimer) clearTimeout(this.logTimer)
       this.unsubs.forEach((u) => u())
       this.unsubs = []
-      const lines: string[] = []
-      for (const s of [...this.services.values()].reverse()) {
-        try {
-          await s.stop()
-        } catch (err) {
-          this.log.error('service did not stop cleanly', { service: s.name, ...errorFields(err) })
-        }
-        lines.push(...(s.finalStats?.() ?? []))
-      }
+      for (const name of [...this.order].reverse()) await this.stopModule(name)
       await this.store.stop()
       const uptime = (Date.now() - this.startedAt.getTime()) / 1000
-      lines.push(`uptime: ${uptime.toFixed(1)} s`)
-      return lines
+      return [...this.finalLines, `uptime: ${uptime.toFixed(1)} s`]
     })()
     return this.stopping
   }
 
   status(): AppStatus {
     const mem = process.memoryUsage()
+    const services: ServiceStatus[] = [this.store.status()]
+    for (const name of this.order) {
+      const e = this.entries.get(name)!
+      const s = e.service?.status() ?? e.placeholder
+      if (s) services.push(s)
+    }
     return {
       version: this.version,
       mode: this.opts.mode,
@@ -140,50 +158,138 @@ export class Runtime {
       nodeVersion: process.versions.node,
       dataDir: this.config.data_dir,
       memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
-      services: [this.store.status(), ...[...this.services.values()].map((s) => s.status())]
+      services
     }
   }
 
-  /**
-   * `metrics.http`: the figures of every HTTP client the runtime owns — today the ai-ipc
-   * service's client for the AI service. A service that is not running has no client: it is
-   * left out (an empty list, not an error).
-   */
+  /** `metrics.http`: the figures of every HTTP client the running services registered. */
   httpMetrics(): MetricsHttp {
-    const clients: HttpClientMetricsView[] = []
-    const ai = this.services.get('ai-ipc')
-    const aiMetrics = ai instanceof AiIpcService ? ai.httpMetrics() : null
-    if (aiMetrics) clients.push(httpClientView('ai-service', aiMetrics))
-    return { clients }
+    return this.httpClients.metrics()
   }
 
+  /** The Prometheus registry of the whole app: its own metrics plus every running service's. */
+  metricsRegistry(): Registry {
+    const registries = [this.metrics]
+    for (const name of this.order) {
+      const r = this.entries.get(name)!.metrics
+      if (r) registries.push(r)
+    }
+    return Registry.merge(registries)
+  }
+
+  /** The running instance of a module (tests, the Electron shell). */
   service<T extends Service>(name: string): T | undefined {
-    return this.services.get(name) as T | undefined
+    return (this.entries.get(name)?.service ?? undefined) as T | undefined
   }
 
-  private async startService(f: ServiceFactory): Promise<void> {
-    const service = f.create({
-      config: this.config,
-      log: this.opts.sink.logger(f.name),
-      events: this.events,
-      store: this.store,
-      mode: this.opts.mode
-    })
-    this.services.set(f.name, service)
-    this.watch(service)
+  // ---- modules ---------------------------------------------------------------------------------
+
+  private running(): Service[] {
+    const out: Service[] = []
+    for (const name of this.order) {
+      const s = this.entries.get(name)!.service
+      if (s) out.push(s)
+    }
+    return out
+  }
+
+  private async startModule(name: string): Promise<void> {
+    const e = this.entries.get(name)!
+    const m = e.module
+    const log = this.opts.sink.logger(m.name)
+    const enabled = m.enabled(this.config)
+    if (enabled !== true) {
+      e.placeholder = { name: m.name, label: m.label, state: 'disabled', detail: enabled.disabled, since: new Date().toISOString() }
+      this.queueStatus()
+      log.info(`${m.label} is disabled: ${enabled.disabled}`)
+      return
+    }
+    const metrics = new Registry()
+    let service: Service
+    try {
+      this.store.migrateModule(m.name, m.migrations)
+      const ctx: ServiceContext = {
+        config: this.config,
+        log,
+        events: this.events,
+        store: this.store,
+        mode: this.opts.mode,
+        clock: this.clock,
+        metrics,
+        http: this.httpClients,
+        service: <S extends Service>(dep: string) => {
+          if (!m.dependsOn.includes(dep)) throw new Error(`${m.name} asked for ${dep}, which it does not list in dependsOn`)
+          return (this.entries.get(dep)?.service ?? undefined) as S | undefined
+        }
+      }
+      service = m.create(ctx)
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      e.placeholder = { name: m.name, label: m.label, state: 'error', error: message, since: new Date().toISOString() }
+      this.queueStatus()
+      this.log.error(`${m.label} could not be built`, { service: m.name, ...errorFields(err) })
+      return
+    }
+    e.placeholder = null
+    e.service = service
+    e.metrics = metrics
+    e.unwatch = service.onStatusChange(() => this.queueStatus())
+    this.queueStatus()
     try {
       await service.start()
     } catch (err) {
-      this.log.error(`${service.label} failed to start`, { service: f.name, ...errorFields(err) })
+      this.log.error(`${service.label} failed to start`, { service: m.name, ...errorFields(err) })
     }
   }
 
-  private watch(service: Service): void {
-    this.unsubs.push(service.onStatusChange(() => this.queueStatus()))
+  private async stopModule(name: string): Promise<void> {
+    const e = this.entries.get(name)!
+    const s = e.service
+    e.placeholder = null
+    if (!s) return
+    try {
+      await s.stop()
+    } catch (err) {
+      this.log.error('service did not stop cleanly', { service: name, ...errorFields(err) })
+    }
+    this.finalLines.push(...(s.finalStats?.() ?? []))
+    e.unwatch?.()
+    e.unwatch = null
+    e.service = null
+    e.metrics = null
+    this.queueStatus()
   }
 
+  /** `names` and every module that depends on one of them, directly or not, in dependency order. */
+  private withDependents(names: Set<string>): string[] {
+    const hit = new Set(names)
+    for (const name of this.order) {
+      if (this.entries.get(name)!.module.dependsOn.some((d) => hit.has(d))) hit.add(name)
+    }
+    return this.order.filter((n) => hit.has(n))
+  }
+
+  private async applyConfig(changed: string[]): Promise<ConfigUpdateResult> {
+    const sink = this.opts.sink
+    if (changed.includes('logging.level')) sink.setLevel(this.config.logging.level)
+    if (changed.includes('logging.format')) sink.setFormat(this.config.logging.format)
+    const sections = new Set(changed.map((k) => k.split('.')[0]))
+    const direct = new Set([...this.entries.values()].filter((e) => e.module.sections.some((s) => sections.has(s))).map((e) => e.module.name))
+    const restarted = this.withDependents(direct)
+    if (this.started && !this.stopping) {
+      for (const name of [...restarted].reverse()) await this.stopModule(name)
+      for (const name of restarted) await this.startModule(name)
+    }
+    const restartRequired = changed.filter((k) => RESTART_REQUIRED_PREFIXES.some((p) => k.startsWith(p)))
+    this.log.info('configuration updated', { changed, restarted, restartRequired })
+    this.queueStatus()
+    return { view: this.opts.configStore.view(), changed, restarted, restartRequired }
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
   private queueStatus(): void {
-    if (this.statusPending) return
+    if (this.statusPending || !this.started) return
     this.statusPending = setTimeout(() => {
       this.statusPending = null
       this.events.emit('app.status', this.status())
@@ -203,67 +309,57 @@ export class Runtime {
     this.logTimer.unref()
   }
 
-  private async applyConfig(changed: string[]): Promise<ConfigUpdateResult> {
-    const sink = this.opts.sink
-    if (changed.includes('logging.level')) sink.setLevel(this.config.logging.level)
-    if (changed.includes('logging.format')) sink.setFormat(this.config.logging.format)
-    const sections = new Set(changed.map((k) => k.split('.')[0]))
-    const restarted: string[] = []
-    for (const f of this.factories) {
-      if (!f.sections.some((s) => sections.has(s))) continue
-      const old = this.services.get(f.name)
-      if (old) {
-        await old.stop()
-        this.services.delete(f.name)
-      }
-      await this.startService(f)
-      restarted.push(f.name)
-    }
-    const restartRequired = changed.filter((k) => RESTART_REQUIRED_PREFIXES.some((p) => k.startsWith(p)))
-    this.log.info('configuration updated', { changed, restarted, restartRequired })
-    this.queueStatus()
-    return { view: this.opts.configStore.view(), changed, restarted, restartRequired }
-  }
+  // ---- the contract ----------------------------------------------------------------------------
 
-  private handlers(): Handlers {
-    return {
+  private handlers(modules: readonly AnyServiceModule[]): Handlers {
+    const get = (name: string) => () => this.entries.get(name)?.service ?? undefined
+    const config = (): Config => this.config
+    const extra = modules.filter((m) => !SERVICE_MODULES.includes(m))
+    const core: CoreHandlers = {
       'app.status': () => this.status(),
       'logs.tail': (input) => this.opts.sink.tail(input),
       'config.get': () => this.opts.configStore.view(),
-      'config.update': async (patch) => {
-        const change = this.opts.configStore.update(patch)
-        return this.applyConfig(change.changed)
+      'config.update': (patch) => {
+        const run = this.configQueue.then(() => {
+          const change = this.opts.configStore.update(patch)
+          return this.applyConfig(change.changed)
+        })
+        this.configQueue = run.catch(() => undefined)
+        return run
       },
-      ...aiIpcHandlers(
-        () => this.services.get('ai-ipc'),
-        () => this.config
-      ),
       'metrics.http': () => this.httpMetrics()
     }
+    const table: Handlers = { ...core, ...moduleHandlers(get, config) }
+    // Modules beyond services.ts (tests) add their own methods (listed in extraMethods).
+    for (const m of extra) Object.assign(table, m.handlers(get(m.name), config))
+    return table
   }
 }
 
-/** An HTTP client's metrics as the contract carries them: upstreams as a list sorted by origin. */
-function httpClientView(name: string, m: HttpClientMetrics): HttpClientMetricsView {
-  const upstreams = Object.values(m.upstreams)
-    .sort((a, b) => (a.upstream < b.upstream ? -1 : a.upstream > b.upstream ? 1 : 0))
-    .map((u) => ({
-      origin: u.upstream,
-      requests: u.requests,
-      errors: u.errors,
-      errorsByKind: {
-        timeout: u.errorsByKind.timeout,
-        connection: u.errorsByKind.connection,
-        http: u.errorsByKind.http,
-        invalid_json: u.errorsByKind.invalid_json,
-        aborted: u.errorsByKind.aborted
-      },
-      cacheHits: u.cacheHits,
-      cacheMisses: u.cacheMisses,
-      retries: u.retries,
-      rateLimitWaits: u.rateLimitWaits,
-      inFlight: u.inFlight,
-      latency: { ...u.latency }
-    }))
-  return { name, upstreams, cache: { ...m.cache } }
+type CoreHandlers = Pick<Handlers, CoreMethod>
+
+/** Module names in an order where every module comes after the modules it depends on. */
+export function dependencyOrder(modules: readonly AnyServiceModule[]): string[] {
+  const byName = new Map<string, AnyServiceModule>()
+  for (const m of modules) {
+    if (byName.has(m.name)) throw new Error(`two service modules are named ${m.name}`)
+    byName.set(m.name, m)
+  }
+  const out: string[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (m: AnyServiceModule, path: string[]): void => {
+    const s = state.get(m.name)
+    if (s === 'done') return
+    if (s === 'visiting') throw new Error(`service modules depend on each other in a circle: ${[...path, m.name].join(' → ')}`)
+    state.set(m.name, 'visiting')
+    for (const dep of m.dependsOn) {
+      const d = byName.get(dep)
+      if (!d) throw new Error(`service module ${m.name} depends on ${dep}, which is not in the module list`)
+      visit(d, [...path, m.name])
+    }
+    state.set(m.name, 'done')
+    out.push(m.name)
+  }
+  for (const m of modules) visit(m, [])
+  return out
 }

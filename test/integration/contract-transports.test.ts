@@ -28,7 +28,7 @@ import {
   type MethodName
 } from '../../src/shared/contract'
 import { AdminServer } from '../../src/main/bridge/admin-server'
-import { SERVICE_FACTORIES } from '../../src/main/runtime'
+import { SERVICE_MODULES } from '../../src/main/services'
 import { registerContractIpc } from '../../src/main/electron/ipc-registrar'
 import { isRendererUrl, resolveRendererLocation, type RendererLocation } from '../../src/main/electron/window'
 import { FakeBrowserWindow, fake, ipcMain, resetFakeElectron } from '../unit/electron/fake-electron'
@@ -158,7 +158,7 @@ function sampleInput(method: MethodName): unknown {
 beforeAll(async () => {
   resetFakeElectron()
   const rt = await startRealRuntime({
-    factories: SERVICE_FACTORIES,
+    modules: SERVICE_MODULES,
     env: { ADMIN_PORT: '0', COORDINATOR_PORT: '0', DB_DRIVER: 'sqlite', AI_SERVICE_BASE_URL: 'http://127.0.0.1:9' }
   })
   ctx = { rt, requestId: 0 }

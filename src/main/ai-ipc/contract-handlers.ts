@@ -1,17 +1,16 @@
 /**
- * The contract methods of the AI request queue (requests.*, ai.testConnection), as handler
- * entries the runtime spreads into its table. They delegate to the running `ai-ipc` service;
- * when it is disabled or not running they fail with a clear `unavailable` error.
- * ai.testConnection works without the service (it opens its own short-lived connection).
+ * The contract methods of the AI request queue (requests.*, ai.testConnection). They delegate to
+ * the running `ai-ipc` service; when it is disabled or not running they fail with a clear
+ * `unavailable` error. ai.testConnection works without the service (it opens its own
+ * short-lived connection).
  */
 import { ContractCallError } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { Handlers } from '../dispatch'
-import type { Service } from '../service'
 import { testQueueConnection } from './connection-test'
-import { AiIpcService } from './service'
+import type { AiIpcService } from './service'
 
-type AiIpcMethod =
+export type AiIpcMethod =
   | 'requests.stats'
   | 'requests.list'
   | 'requests.get'
@@ -22,11 +21,16 @@ type AiIpcMethod =
   | 'requests.submitTest'
   | 'ai.testConnection'
 
-export function aiIpcHandlers(service: () => Service | undefined, config: () => Config): Pick<Handlers, AiIpcMethod> {
+export function aiIpcHandlers(service: () => AiIpcService | undefined, config: () => Config): Pick<Handlers, AiIpcMethod> {
   const poller = (): AiIpcService => {
     const s = service()
-    if (!(s instanceof AiIpcService)) {
-      throw new ContractCallError('unavailable', 'The AI request poller is not part of this runtime')
+    if (!s) {
+      throw new ContractCallError(
+        'unavailable',
+        config().polling.enabled
+          ? 'The AI request poller is not running (restarting or could not be built). Check Overview and the log.'
+          : 'The AI request poller is disabled (polling.enabled is false in the configuration).'
+      )
     }
     s.assertAvailable()
     return s

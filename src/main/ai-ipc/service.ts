@@ -24,9 +24,9 @@ import {
 import type { Config } from '../../shared/config-schema'
 import type { EventBus } from '../events'
 import { HttpClient } from '../http/http-client'
+import type { HttpClientRegistry } from '../http/registry'
 import type { HttpClientMetrics } from '../http/types'
 import { errorFields, type Logger } from '../logging/logger'
-import type { ServiceFactory } from '../service-factory'
 import { LifecycleService } from '../service'
 import { sqliteQueuePath } from './connection-test'
 import { aiServiceClientOptions, createHandlerContext, handlerConfigFrom } from './handlers/context'
@@ -49,6 +49,8 @@ export interface AiIpcServiceOptions {
   pollerOverrides?: Partial<PollerSettings>
   /** Period of the stats/changed events (default 1000 ms). */
   eventEveryMs?: number
+  /** Where the AI service HTTP client is registered for metrics.http and the export. */
+  httpClients?: HttpClientRegistry
 }
 
 export function pollerSettingsFrom(polling: Config['polling']): PollerSettings {
@@ -75,6 +77,7 @@ export class AiIpcService extends LifecycleService {
   private poller: Poller | null = null
   private registry: (HandlerLookup & { close?(): Promise<void> }) | null = null
   private http: HttpClient | null = null
+  private unregisterHttp: (() => void) | null = null
   private startRetry: NodeJS.Timeout | null = null
   private startRetryDelay = 1000
   private eventTimer: NodeJS.Timeout | null = null
@@ -95,10 +98,6 @@ export class AiIpcService extends LifecycleService {
   }
 
   override async start(): Promise<void> {
-    if (!this.config.polling.enabled) {
-      this.markDisabled('polling.enabled is false')
-      return
-    }
     try {
       await super.start()
     } catch (err) {
@@ -153,6 +152,7 @@ export class AiIpcService extends LifecycleService {
     this.backend = backend
     this.registry = registry
     this.http = http
+    this.unregisterHttp = this.opts.httpClients?.register('ai-service', http) ?? null
     this.poller = poller
     this.startRetryDelay = 1000
     poller.start()
@@ -178,6 +178,8 @@ export class AiIpcService extends LifecycleService {
       await poller.stop()
       this.lastFinalStats = ['AI request poller', ...poller.stats.finalLines()]
     }
+    this.unregisterHttp?.()
+    this.unregisterHttp = null
     await this.registry?.close?.().catch(() => undefined)
     // The poller already gave running handlers their time: calls still in flight are cut now.
     await this.http?.destroy().catch(() => undefined)
@@ -404,10 +406,4 @@ export class AiIpcService extends LifecycleService {
       elapsedMs: Math.round((performance.now() - t0) * 10) / 10
     }
   }
-}
-
-export const AI_IPC_FACTORY: ServiceFactory = {
-  name: 'ai-ipc',
-  sections: ['database', 'polling', 'ai_service'],
-  create: (ctx) => new AiIpcService({ config: ctx.config, log: ctx.log, events: ctx.events })
 }

@@ -1,7 +1,8 @@
 /**
  * The app's own database: `<data folder>/warp-host.db` (better-sqlite3, WAL), with numbered
- * migrations applied in one transaction each at start. Other services keep their tables here
- * by adding migrations; the AI request queue has its own file (see ai-ipc/).
+ * migrations applied in one transaction each at start. Service modules keep their tables here
+ * with migrations of their own (`migrateModule`, numbered per module); the AI request queue has
+ * its own file (see ai-ipc/).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -78,6 +79,39 @@ export class AppStore extends LifecycleService {
         db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
       })()
       this.log.info('applied migration', { version: m.version, name: m.name })
+    }
+  }
+
+  /**
+   * A service module's own tables: its migrations, numbered per module, applied once each in a
+   * transaction (table `module_migrations`). Refuses a database where the module is at a newer
+   * version than this build knows.
+   */
+  migrateModule(module: string, migrations: readonly Migration[]): void {
+    if (migrations.length === 0) return
+    const db = this.database
+    db.exec(`CREATE TABLE IF NOT EXISTS module_migrations (
+      module TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      name TEXT NOT NULL,
+      applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+      PRIMARY KEY (module, version)
+    )`)
+    const applied = new Set(
+      (db.prepare('SELECT version FROM module_migrations WHERE module = ?').all(module) as { version: number }[]).map((r) => r.version)
+    )
+    const known = Math.max(0, ...migrations.map((m) => m.version))
+    const newest = Math.max(0, ...applied)
+    if (newest > known) {
+      throw new Error(`${this.file} has ${module} tables at v${newest}, newer than this version of WARP Host knows (v${known})`)
+    }
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue
+      db.transaction(() => {
+        db.exec(m.sql)
+        db.prepare('INSERT INTO module_migrations (module, version, name) VALUES (?, ?, ?)').run(module, m.version, m.name)
+      })()
+      this.log.info('applied migration', { module, version: m.version, name: m.name })
     }
   }
 

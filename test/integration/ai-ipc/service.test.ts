@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { aiIpcModule } from '../../../src/main/ai-ipc'
 import { aiIpcHandlers } from '../../../src/main/ai-ipc/contract-handlers'
 import { createDefaultRegistry } from '../../../src/main/ai-ipc/handlers/registry'
 import type { QueueDriver } from '../../../src/main/ai-ipc/queue'
@@ -233,11 +234,11 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('ai-ipc service on %s (through t
   })
 
   it('answers unavailable when the poller is disabled or cannot start', async () => {
-    await start({ enabled: false })
-    expect(service!.status().state).toBe('disabled')
-    const r = await dispatch('requests.list', {}, { transport: 'test', client: 't' })
+    const off = configFor(db, dataDir, { enabled: false })
+    expect(aiIpcModule.enabled(off)).toEqual({ disabled: expect.stringMatching(/polling.enabled is false/) })
+    const disabled = createDispatcher(aiIpcHandlers(() => undefined, () => off) as unknown as Handlers, collectingLog('error').log)
+    const r = await disabled('requests.list', {}, { transport: 'test', client: 't' })
     expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/disabled/) } })
-    await service!.stop()
     const none = createDispatcher(aiIpcHandlers(() => undefined, () => configFor(db, dataDir)) as unknown as Handlers, collectingLog('error').log)
     expect(await none('requests.stats', undefined, { transport: 'test', client: 't' })).toMatchObject({ ok: false, error: { code: 'unavailable' } })
   })

@@ -20,7 +20,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>WARP Host</title>')
   fs.writeFileSync(path.join(renderer, 'assets', 'app.js'), 'console.log(1)')
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'do not serve')
-  booted = boot({ mode: 'headless', argv: [], env: { WARP_HOST_DATA_DIR: path.join(dir, 'data') }, write: () => {}, factories: [] })
+  booted = boot({ mode: 'headless', argv: [], env: { WARP_HOST_DATA_DIR: path.join(dir, 'data') }, write: () => {}, modules: [] })
   await booted.runtime.start()
   server = new AdminServer({
     host: '127.0.0.1',

@@ -27,7 +27,7 @@ describe('import cycles', () => {
   it('src/ has none (the allow-list holds only imports that still exist)', () => {
     const graph = buildImportGraph(root, ['src'])
     expect(graph.edges.size).toBeGreaterThan(50) // it really read the sources
-    expect(graph.edges.get('src/main/runtime.ts')).toContain('src/main/ai-ipc/service.ts') // and resolved their imports
+    expect(graph.edges.get('src/main/services.ts')).toContain('src/main/ai-ipc/index.ts') // and resolved their imports
     expect(describeReport(findImportCycles(graph, ALLOWED_CYCLE_EDGES))).toEqual([])
   })
 

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { boot, type Booted } from '../../../src/main/bootstrap'
-import type { ServiceFactory } from '../../../src/main/runtime'
+import type { AnyServiceModule } from '../../../src/main/service-module'
 
 export interface RealRuntime extends Booted {
   dataDir: string
@@ -17,7 +17,7 @@ export interface RealRuntime extends Booted {
 }
 
 export async function startRealRuntime(
-  opts: { factories?: ServiceFactory[]; env?: NodeJS.ProcessEnv; start?: boolean; dataDir?: string; keepDataDir?: boolean } = {}
+  opts: { modules?: readonly AnyServiceModule[]; env?: NodeJS.ProcessEnv; start?: boolean; dataDir?: string; keepDataDir?: boolean } = {}
 ): Promise<RealRuntime> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'warp-shell-test-'))
   const lines: string[] = []
@@ -26,7 +26,7 @@ export async function startRealRuntime(
     argv: [],
     env: { WARP_HOST_DATA_DIR: dataDir, ...opts.env },
     write: (line) => lines.push(line),
-    factories: opts.factories ?? []
+    modules: opts.modules ?? []
   })
   if (opts.start ?? true) await booted.runtime.start()
   return {

@@ -68,7 +68,7 @@ describe('safeStorage secret store', () => {
 
   it('feeds boot(): a secret saved through config.update comes back encrypted on the next start', async () => {
     const env = { WARP_HOST_DATA_DIR: dir }
-    const first = boot({ mode: 'desktop', argv: [], env, write: () => undefined, factories: [], secretStore: (d) => chooseSecretStore(d).store })
+    const first = boot({ mode: 'desktop', argv: [], env, write: () => undefined, modules: [], secretStore: (d) => chooseSecretStore(d).store })
     expect(first.configStore.view().secretStorage).toBe('safeStorage')
     first.configStore.update({ database: { password: 's3cret-pw' } })
     first.sink.closeFile()
@@ -77,7 +77,7 @@ describe('safeStorage secret store', () => {
     const yaml = fs.existsSync(path.join(dir, 'config.yaml')) ? fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8') : ''
     expect(yaml).not.toContain('s3cret-pw')
 
-    const second = boot({ mode: 'desktop', argv: [], env, write: () => undefined, factories: [], secretStore: (d) => chooseSecretStore(d).store })
+    const second = boot({ mode: 'desktop', argv: [], env, write: () => undefined, modules: [], secretStore: (d) => chooseSecretStore(d).store })
     expect(second.runtime.config.database.password).toBe('s3cret-pw')
     expect(second.configStore.view().secretsSet['database.password']).toBe(true)
     second.sink.closeFile()
