@@ -68,6 +68,8 @@ export interface PollerSettings {
    * 40 ms, never below intervalMs — so intervals of 40 ms and more are never stretched.
    */
   idleIntervalMs?: number
+  /** Log the "Final Statistics" block when stop() ends (default true; the ai-ipc service prints it in the app's block instead). */
+  logFinalStats?: boolean
 }
 
 /** Looks a handler up by request type (the registry lower-cases it). */
@@ -175,6 +177,7 @@ export class Poller {
       claimsInFlight: 2,
       flushesInFlight: 1,
       maxRequestBytes: 64 * 1024,
+      logFinalStats: true,
       idleIntervalMs: Math.max(settings.intervalMs, Math.min(40, settings.intervalMs * 4)),
       ...settings
     }
@@ -663,7 +666,7 @@ export class Poller {
       this.log.warn(`${this.held.size} request(s) could not be written back; they stay processing until stuck recovery`)
     }
     this.running = false
-    for (const line of this.stats.finalLines()) this.log.info(line)
+    if (this.s.logFinalStats) for (const line of this.stats.finalLines()) this.log.info(line)
   }
 
   private async until(done: () => boolean, deadline: number): Promise<void> {
