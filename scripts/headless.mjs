@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// `npm run headless`: builds first when the build is missing or older than the sources, then runs
-// the headless runtime in this same process (signals reach it directly).
+// `npm run headless` (and the `warp-host` bin): builds first when the build is missing or older
+// than the sources, then runs the headless runtime in this same process — no child process, so
+// SIGTERM/SIGINT sent to this process reach the runtime directly and its exit code is ours.
+//
+// Under `npm run`, npm starts us through `sh -c`, and on SIGTERM npm forwards the signal to that
+// shell only: the shell dies and we would be left running as an orphan. So when started by a
+// package manager we watch our parent: once it is gone we drain and exit as if we got SIGTERM.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -44,3 +49,14 @@ if (reason) {
 
 const require = createRequire(import.meta.url)
 await require(entry).main()
+
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return
+    clearInterval(watch)
+    process.stderr.write(`warp-host: the npm process that started this one (pid ${parent}) is gone; shutting down\n`)
+    process.kill(process.pid, 'SIGTERM')
+  }, 200)
+  watch.unref()
+}
