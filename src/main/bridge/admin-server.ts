@@ -44,7 +44,7 @@ export interface AdminServerOptions {
   events: EventBus
   log: Logger
   version: string
-  /** Failed-token throttling and log rate limit (defaults: 10 failures/min → 60 s refusal, one line per 10 s). */
+  /** Failed-token throttling and log rate limit (defaults: 20 failures/min → 60 s refusal, one line per 10 s). */
   authThrottle?: AuthThrottleOptions
 }
 

@@ -39,7 +39,7 @@ export class AuthThrottle {
 
   constructor(opts: AuthThrottleOptions = {}) {
     this.o = {
-      maxFailures: opts.maxFailures ?? 10,
+      maxFailures: opts.maxFailures ?? 20,
       windowMs: opts.windowMs ?? 60_000,
       blockMs: opts.blockMs ?? 60_000,
       logEveryMs: opts.logEveryMs ?? 10_000,
