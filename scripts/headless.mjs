@@ -5,7 +5,8 @@
 //
 // Under `npm run`, npm starts us through `sh -c`, and on SIGTERM npm forwards the signal to that
 // shell only: the shell dies and we would be left running as an orphan. So when started by a
-// package manager we watch our parent: once it is gone we drain and exit as if we got SIGTERM.
+// package manager the runtime watches its parent: once it is gone it drains and exits as if it got
+// SIGTERM (main's drainWhenParentExits).
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -48,15 +49,4 @@ if (reason) {
 }
 
 const require = createRequire(import.meta.url)
-await require(entry).main()
-
-if (process.env.npm_lifecycle_event) {
-  const parent = process.ppid
-  const watch = setInterval(() => {
-    if (process.ppid === parent) return
-    clearInterval(watch)
-    process.stderr.write(`warp-host: the npm process that started this one (pid ${parent}) is gone; shutting down\n`)
-    process.kill(process.pid, 'SIGTERM')
-  }, 200)
-  watch.unref()
-}
+await require(entry).main(process.argv.slice(2), { drainWhenParentExits: Boolean(process.env.npm_lifecycle_event) })

@@ -99,8 +99,17 @@ export async function startHeadless(opts: { argv?: string[]; env?: NodeJS.Proces
   return { booted, admin, token, url, shutdown }
 }
 
+export interface MainOptions {
+  /**
+   * Drain and exit when the parent process goes away (checked every 200 ms). `npm run headless`
+   * sets it: npm forwards SIGTERM only to the `sh -c` between it and us, the shell dies, and we
+   * would be left running as an orphan.
+   */
+  drainWhenParentExits?: boolean
+}
+
 /** Runs headless mode as a process: start, log ready, drain on SIGTERM/SIGINT, exit. */
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function main(argv: string[] = process.argv.slice(2), opts: MainOptions = {}): Promise<void> {
   guardStdio()
   const cli = parseCommandLine(argv, packageVersion)
   if (cli.kind === 'help' || cli.kind === 'version') {
@@ -131,6 +140,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const h = handle
   const l = h.booted.sink.logger('headless')
   log = l
+  let draining = false
+  const drain = (reason: string): void => {
+    if (draining) return
+    draining = true
+    const timer = setTimeout(() => {
+      l.error('drain took too long; exiting', { timeoutMs: DRAIN_TIMEOUT_MS })
+      process.exit(1)
+    }, DRAIN_TIMEOUT_MS)
+    timer.unref()
+    void h.shutdown(reason).then((code) => process.exit(code))
+  }
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++
@@ -138,15 +158,21 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       l.warn('second signal: exiting without finishing the drain', { signal: sig })
       process.exit(1)
     }
-    const timer = setTimeout(() => {
-      l.error('drain took too long; exiting', { timeoutMs: DRAIN_TIMEOUT_MS })
-      process.exit(1)
-    }, DRAIN_TIMEOUT_MS)
-    timer.unref()
-    void h.shutdown(sig).then((code) => process.exit(code))
+    drain(sig)
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  if (opts.drainWhenParentExits) {
+    const parent = process.ppid
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return
+      clearInterval(watch)
+      // Not a second signal: after Ctrl-C the shell dies too, and the drain must go on.
+      if (!draining) l.warn(`the process that started WARP Host (pid ${parent}) is gone; draining as on SIGTERM`)
+      drain('parent exited')
+    }, 200)
+    watch.unref()
+  }
 }
 
 if (require.main === module) void main()

@@ -63,10 +63,10 @@ interface Run {
   exited: Promise<number | null>
 }
 
-function run(opts: { env?: Record<string, string>; args?: string[]; command?: string[]; closeStdout?: boolean } = {}): Run {
+function run(opts: { env?: Record<string, string>; args?: string[]; command?: string[]; closeStdout?: boolean; detached?: boolean } = {}): Run {
   const dataDir = tempDir('warp-ops-')
   const [cmd, ...cmdArgs] = opts.command ?? [process.execPath, entry]
-  const child = spawn(cmd!, [...cmdArgs, ...(opts.args ?? [])], { cwd: root, env: cleanEnv(dataDir, opts.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(cmd!, [...cmdArgs, ...(opts.args ?? [])], { cwd: root, env: cleanEnv(dataDir, opts.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false })
   children.push(child)
   let out = ''
   if (opts.closeStdout) child.stdout!.destroy() // `| head -0`: the reader is gone before the first line
@@ -223,6 +223,19 @@ describe('signals and supervisors (item 8)', () => {
     expect(readLog(r)).toContain('stopped cleanly')
     await expect(fetch(`${origin}/healthz`)).rejects.toThrow()
     console.info(`npm run headless: SIGTERM to npm → app gone in ${ms} ms`)
+  })
+
+  it('Ctrl-C on `npm run headless` (SIGINT to the whole process group) drains once, not cut short', async () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+    const r = run({ command: [npm, 'run', '--silent', 'headless'], detached: true })
+    const url = await waitFor(() => READY.exec(r.output())?.[1], 'ready through npm', 60_000)
+    const appPid = (await status(new URL(url).origin, new URL(url).searchParams.get('token')!)).pid
+    process.kill(-r.child.pid!, 'SIGINT')
+    await waitFor(() => !alive(appPid), 'the app process to exit')
+    const log = readLog(r)
+    expect(log).toContain('stopped cleanly')
+    expect(log).not.toContain('second signal')
+    expect(count(log, '=== WARP Host final statistics ===')).toBe(1)
   })
 
   it('the warp-host bin is the process itself: SIGTERM drains, exit 0, final statistics once', async () => {
