@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events'
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { isRetryableAtStart } from '../../../src/main/ai-ipc/service'
 import { AuthThrottle } from '../../../src/main/bridge/auth-throttle'
 import { describeService } from '../../../src/main/headless'
 import { consoleWriter, LogSink, type Logger } from '../../../src/main/logging/logger'
@@ -95,6 +96,16 @@ describe('ready line', () => {
     expect(
       describeService({ name: 'ai-ipc', label: 'AI', state: 'error', since: '', error: "Unknown database 'x'", detail: 'retrying in 1 s (attempt 1)' })
     ).toBe("ai-ipc: error — Unknown database 'x'; retrying in 1 s (attempt 1)")
+  })
+})
+
+describe('start retries (item 9)', () => {
+  it('an unknown database is retried like a refused connection; bad credentials are not', () => {
+    const err = (code: string, message: string): Error => Object.assign(new Error(message), { code, fatal: true })
+    expect(isRetryableAtStart(err('ER_BAD_DB_ERROR', "Unknown database 'x'"))).toBe(true)
+    expect(isRetryableAtStart(err('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:3306'))).toBe(true)
+    expect(isRetryableAtStart(err('ER_ACCESS_DENIED_ERROR', "Access denied for user 'x'"))).toBe(false)
+    expect(isRetryableAtStart(err('ER_DBACCESS_DENIED_ERROR', 'denied'))).toBe(false)
   })
 })
 
