@@ -80,7 +80,7 @@ export async function startHeadless(opts: { argv?: string[]; env?: NodeJS.Proces
   // The file and the Logs page get the URL without the token …
   sink.log(level, 'headless', `WARP Host ready in ${ms} ms: dashboard ${admin.url} (${tokenNote}) — ${states}`, { ms, url: admin.url, tokenFile: generated ? tokenFile : null }, { console: false })
   // … the terminal gets the ready-to-open one, and only the terminal.
-  sink.print(level, 'headless', `WARP Host ready in ${ms} ms: dashboard ${url} — ${states}`)
+  sink.print(level, 'headless', `WARP Host ready in ${ms} ms: dashboard ${url} — ${states}`, { ms, url })
 
   let shuttingDown: Promise<number> | null = null
   const shutdown = (reason: string): Promise<number> => {
