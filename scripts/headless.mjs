@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// `npm run headless`: builds first when the build is missing or older than the sources, then runs
-// the headless runtime in this same process (signals reach it directly).
+// `npm run headless` (and the `warp-host` bin): builds first when the build is missing or older
+// than the sources, then runs the headless runtime in this same process — no child process, so
+// SIGTERM/SIGINT sent to this process reach the runtime directly and its exit code is ours.
+//
+// Under `npm run`, npm starts us through `sh -c`, and on SIGTERM npm forwards the signal to that
+// shell only: the shell dies and we would be left running as an orphan. So when started by a
+// package manager the runtime watches its parent: once it is gone it drains and exits as if it got
+// SIGTERM (main's drainWhenParentExits).
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -43,4 +49,4 @@ if (reason) {
 }
 
 const require = createRequire(import.meta.url)
-await require(entry).main()
+await require(entry).main(process.argv.slice(2), { drainWhenParentExits: Boolean(process.env.npm_lifecycle_event) })

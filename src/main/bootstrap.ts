@@ -7,6 +7,7 @@ import path from 'node:path'
 import { ConfigStore } from './config/config-store'
 import { loadConfig } from './config/load'
 import { FileSecretStore, type SecretStore } from './config/secrets'
+import { suggestConfigKey } from './config/suggest'
 import { LogSink } from './logging/logger'
 import { Runtime, type RuntimeMode } from './runtime'
 import type { AnyServiceModule } from './service-module'
@@ -51,7 +52,16 @@ export function boot(opts: BootOptions): Booted {
   })
   const log = sink.logger('config')
   log.info('configuration loaded', { file: loaded.filePath, dataDir, envOverrides: Object.values(loaded.envLocked) })
-  for (const k of loaded.unknownKeys) log.warn('unknown configuration key ignored', { key: k, file: loaded.filePath })
+  for (const k of loaded.unknownKeys) {
+    const suggestion = suggestConfigKey(k)
+    log.warn(
+      `unknown configuration key "${k}" in ${loaded.filePath ?? 'the config file'} ignored${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
+      { key: k, file: loaded.filePath, ...(suggestion ? { suggestion } : {}) }
+    )
+  }
+  if (loaded.config.polling.enabled) {
+    log.info(`AI request queue: ${loaded.config.database.driver} — ${loaded.backend.reason}`, { driver: loaded.config.database.driver })
+  }
   if (secretStore.kind === 'file') {
     log.debug('secrets are kept in a 0600 file in the data folder (no OS keychain in this mode)')
   }

@@ -73,12 +73,22 @@ export const LoggingConfigSchema = z.object({
   format: z.preprocess(caseless, z.enum(['json', 'text'])).default('text')
 })
 
+/** Shortest admin token accepted (the generated ones are 32 characters). */
+export const ADMIN_TOKEN_MIN_LENGTH = 16
+
 export const AdminConfigSchema = z.object({
   /** Bind address of the headless dashboard + bridge. */
   host: host.default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
-  /** Empty = generate one, keep it in the data folder and print it as a URL. */
-  token: z.string().max(256).default('')
+  /** Empty = generate one, keep it in the data folder and print it as a URL. Else ≥ 16 characters. */
+  token: z
+    .string()
+    .trim()
+    .max(256)
+    .refine((v) => v === '' || v.length >= ADMIN_TOKEN_MIN_LENGTH, {
+      message: `must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters (a short token is guessable); leave it empty to generate a long one`
+    })
+    .default('')
 })
 
 export const CoordinatorConfigSchema = z.object({

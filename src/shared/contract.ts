@@ -60,7 +60,9 @@ export const ConfigViewSchema = z.object({
   /** Dotted keys fixed by an environment variable → its name; edits to them cannot take effect. */
   envLocked: z.record(z.string(), EnvNameSchema),
   /** Where secrets are kept: "safeStorage" (OS keychain) or "file" (0600 file, not encrypted). */
-  secretStorage: z.enum(['safeStorage', 'file'])
+  secretStorage: z.enum(['safeStorage', 'file']),
+  /** Keys in the YAML file that the schema does not know (ignored), with the likely intended key. */
+  unknownKeys: z.array(z.object({ key: z.string(), suggestion: z.string().optional() })).optional()
 })
 export type ConfigView = z.infer<typeof ConfigViewSchema>
 

@@ -86,6 +86,8 @@ export interface PollerSettings {
    * workers a flood of slow http_get calls keeps at most 24, the other families always find 8.
    */
   familyShare?: number
+  /** Log the "Final Statistics" block when stop() ends (default true; the ai-ipc service prints it in the app's block instead). */
+  logFinalStats?: boolean
 }
 
 /** Looks a handler up by request type (the registry lower-cases it). */
@@ -225,6 +227,7 @@ export class Poller {
       flushesInFlight: 1,
       maxRequestBytes: 64 * 1024,
       familyShare: 0.75,
+      logFinalStats: true,
       ...settings
     }
     this.s.retryMaxMs = Math.max(1, Math.min(this.s.retryMaxMs, leaseMs / 3))
@@ -909,7 +912,7 @@ export class Poller {
       this.log.warn(`${this.held.size} request(s) could not be written back; a live poller recovers them when their lease lapses (${this.s.stuckAfterSeconds} s)`)
     }
     this.running = false
-    for (const line of this.stats.finalLines()) this.log.info(line)
+    if (this.s.logFinalStats) for (const line of this.stats.finalLines()) this.log.info(line)
   }
 
   /**

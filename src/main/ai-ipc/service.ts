@@ -32,7 +32,7 @@ import { sqliteQueuePath } from './connection-test'
 import { aiServiceClientOptions, createHandlerContext, handlerConfigFrom } from './handlers/context'
 import { createDefaultRegistry } from './handlers/registry'
 import type { HandlerContext } from './handlers/types'
-import { isConnectionError } from './mysql-errors'
+import { classifyProblem, isConnectionError } from './mysql-errors'
 import { MysqlQueue } from './mysql-queue'
 import { Poller, type HandlerLookup, type PollerSettings } from './poller'
 import { emptyCounts, statusCode, type QueueBackend } from './queue'
@@ -70,6 +70,15 @@ export function createBackend(config: Config, log: Logger): QueueBackend {
   return new SqliteQueue({ file: sqliteQueuePath(db, config.data_dir), log })
 }
 
+/**
+ * A start failure worth retrying on its own: the server is unreachable, or the database does not
+ * exist yet (ER_BAD_DB_ERROR — an admin creating it, or a MariaDB container still initialising).
+ * Bad credentials, a missing privilege or an old server wait for a config change instead.
+ */
+export function isRetryableAtStart(err: unknown): boolean {
+  return isConnectionError(err) || classifyProblem(err) === 'unknown_database'
+}
+
 const FINISHED: AiRequestStatus[] = ['completed', 'failed', 'timeout', 'cancelled']
 
 export class AiIpcService extends LifecycleService {
@@ -80,6 +89,7 @@ export class AiIpcService extends LifecycleService {
   private unregisterHttp: (() => void) | null = null
   private startRetry: NodeJS.Timeout | null = null
   private startRetryDelay = 1000
+  private failedStarts = 0
   private eventTimer: NodeJS.Timeout | null = null
   private changedStatuses = new Set<AiRequestStatus>()
   private changedRows = 0
@@ -101,14 +111,21 @@ export class AiIpcService extends LifecycleService {
     try {
       await super.start()
     } catch (err) {
-      if (isConnectionError(err)) this.scheduleStartRetry()
+      if (isRetryableAtStart(err)) this.scheduleStartRetry()
       throw err
     }
+  }
+
+  /** Start attempts that failed in a row (0 once running). */
+  get startAttempts(): number {
+    return this.failedStarts
   }
 
   private scheduleStartRetry(): void {
     if (this.startRetry) return
     const delay = this.startRetryDelay
+    this.failedStarts++
+    this.setDetail(`retrying in ${Math.round(delay / 1000)} s (attempt ${this.failedStarts})`)
     this.startRetryDelay = Math.min(this.startRetryDelay * 2, 30_000)
     this.startRetry = setTimeout(() => {
       this.startRetry = null
@@ -135,7 +152,8 @@ export class AiIpcService extends LifecycleService {
       backend,
       registry,
       ctx,
-      { ...pollerSettingsFrom(this.config.polling), ...this.opts.pollerOverrides },
+      // The final statistics are printed once, in the app's block (finalStats()), not by the poller too.
+      { ...pollerSettingsFrom(this.config.polling), logFinalStats: false, ...this.opts.pollerOverrides },
       this.log,
       {
         onChange: (statuses, rows) => this.noteChange(statuses, rows),
@@ -155,6 +173,7 @@ export class AiIpcService extends LifecycleService {
     this.unregisterHttp = this.opts.httpClients?.register('ai-service', http) ?? null
     this.poller = poller
     this.startRetryDelay = 1000
+    this.failedStarts = 0
     poller.start()
     const every = this.opts.eventEveryMs ?? 1000
     this.eventTimer = setInterval(() => void this.emitEvents(), every)

@@ -3,8 +3,10 @@
  * token-protected WebSocket bridge, so the same renderer runs in a browser.
  *
  * - Static files are public (the page must load to show its sign-in prompt); everything under
- *   /api and the bridge need the token: `?token=`, `Authorization: Bearer`, else HTTP 401 /
- *   WebSocket close 4401.
+ *   /api and the bridge need the token: `?token=` or `Authorization: Bearer` (the same tokens,
+ *   surrounding spaces ignored), else HTTP 401 / WebSocket close 4401.
+ * - Failed attempts are logged per client at most once per 10 s (with a count); a client that keeps
+ *   failing is refused for a while: HTTP 429 with Retry-After / WebSocket close 4429.
  * - Browser origins other than the server's own are refused (no cross-site WebSocket hijacking).
  * - `GET /api/status`: app.status as JSON; `GET /api/metrics`: the Prometheus text export
  *   (prometheus.ts) — both behind the token like the rest of /api.
@@ -26,7 +28,11 @@ import {
 import type { Dispatch } from '../dispatch'
 import type { EventBus } from '../events'
 import type { Logger } from '../logging/logger'
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle'
 import { collectPrometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheus'
+
+/** WebSocket close code for a client refused after too many failed token attempts. */
+export const BRIDGE_THROTTLED_CLOSE = 4429
 
 export interface AdminServerOptions {
   host: string
@@ -38,7 +44,11 @@ export interface AdminServerOptions {
   events: EventBus
   log: Logger
   version: string
+  /** Failed-token throttling and log rate limit (defaults: 20 failures/min → 60 s refusal, one line per 10 s). */
+  authThrottle?: AuthThrottleOptions
 }
+
+type AuthVerdict = { kind: 'ok' } | { kind: 'unauthorized' } | { kind: 'throttled'; retryAfterSeconds: number }
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -70,9 +80,11 @@ export class AdminServer {
   private clients = new Map<WebSocket, string>()
   private unsubscribe: (() => void) | null = null
   private readonly tokenDigest: Buffer
+  private readonly throttle: AuthThrottle
 
   constructor(private readonly opts: AdminServerOptions) {
     this.tokenDigest = digest(opts.token)
+    this.throttle = new AuthThrottle(opts.authThrottle)
   }
 
   /** The bound address (port resolved when 0 was asked). */
@@ -162,15 +174,63 @@ export class AdminServer {
     }
   }
 
-  private requestToken(req: http.IncomingMessage, url: URL): string | null {
+  /**
+   * The tokens a request offers, read the same way from both places: `Authorization: Bearer`
+   * (scheme in any case) and `?token=` (also taken literally, so a `+` in the token works
+   * unencoded); surrounding spaces are ignored in both.
+   */
+  private requestTokens(req: http.IncomingMessage, url: URL): string[] {
+    const out: string[] = []
     const auth = req.headers.authorization
-    if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim()
-    return url.searchParams.get('token')
+    const bearer = auth ? /^\s*bearer\s+(.*)$/i.exec(auth) : null
+    if (bearer) out.push(bearer[1]!.trim())
+    const q = url.searchParams.get('token')
+    if (q !== null) out.push(q.trim())
+    const raw = /(?:^|[?&])token=([^&]*)/.exec(url.search)?.[1]
+    if (raw !== undefined) {
+      try {
+        out.push(decodeURIComponent(raw).trim())
+      } catch {
+        // malformed escape: the decoded form above is all there is
+      }
+    }
+    return out.filter((t) => t.length > 0)
+  }
+
+  /** Checks the token, counting failures per client address (logged rate-limited, throttled). */
+  private authorize(req: http.IncomingMessage, url: URL, via: 'http' | 'bridge'): AuthVerdict {
+    const client = req.socket.remoteAddress ?? 'unknown'
+    const wait = this.throttle.retryAfterSeconds(client)
+    if (wait > 0) return { kind: 'throttled', retryAfterSeconds: wait }
+    const tokens = this.requestTokens(req, url)
+    if (tokens.some((t) => this.tokenValid(t))) {
+      this.throttle.success(client)
+      return { kind: 'ok' }
+    }
+    const verdict = this.throttle.failure(client)
+    if (verdict.logCount > 0) {
+      this.opts.log.warn(`admin authentication failed: ${tokens.length === 0 ? 'no token' : 'wrong token'}`, {
+        remote: client,
+        via,
+        path: url.pathname,
+        failures: verdict.logCount
+      })
+    }
+    if (verdict.blockedNow) {
+      const secs = Math.ceil(this.throttle.blockMs / 1000)
+      this.opts.log.warn(`too many failed admin authentications from ${client}: refusing it for ${secs} s`, { remote: client })
+      return { kind: 'throttled', retryAfterSeconds: secs }
+    }
+    return { kind: 'unauthorized' }
   }
 
   private handleSocket(ws: WebSocket, req: http.IncomingMessage, url: URL): void {
-    if (!this.tokenValid(this.requestToken(req, url))) {
-      this.opts.log.warn('bridge connection refused: missing or wrong token', { remote: req.socket.remoteAddress })
+    const auth = this.authorize(req, url, 'bridge')
+    if (auth.kind === 'throttled') {
+      ws.close(BRIDGE_THROTTLED_CLOSE, `too many failed attempts; retry in ${auth.retryAfterSeconds} s`)
+      return
+    }
+    if (auth.kind === 'unauthorized') {
       ws.close(BRIDGE_UNAUTHORIZED_CLOSE, 'unauthorized: missing or wrong token')
       return
     }
@@ -234,7 +294,13 @@ export class AdminServer {
       return
     }
     if (url.pathname.startsWith('/api/') || url.pathname === BRIDGE_PATH) {
-      if (!this.tokenValid(this.requestToken(req, url))) {
+      const auth = this.authorize(req, url, 'http')
+      if (auth.kind === 'throttled') {
+        res.setHeader('Retry-After', String(auth.retryAfterSeconds))
+        this.json(res, 429, { error: 'too_many_attempts', message: `too many failed attempts; retry in ${auth.retryAfterSeconds} s` })
+        return
+      }
+      if (auth.kind === 'unauthorized') {
         res.setHeader('WWW-Authenticate', 'Bearer realm="warp-host"')
         this.json(res, 401, { error: 'unauthorized', message: 'missing or wrong admin token' })
         return

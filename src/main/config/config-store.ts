@@ -10,6 +10,7 @@ import { ContractCallError, type ConfigView } from '../../shared/contract'
 import { SECRET_KEYS, getKey, setKey, type Config, type ConfigPatch, type EnvName } from '../../shared/config-schema'
 import { ConfigError, buildConfig, flattenConfig, type LoadedConfig } from './load'
 import { writePrivateFile, type SecretStore } from './secrets'
+import { suggestConfigKey } from './suggest'
 
 export interface ConfigChange {
   previous: Config
@@ -59,7 +60,11 @@ export class ConfigStore {
       secretsSet,
       filePath: this.loaded.filePath,
       envLocked: this.loaded.envLocked,
-      secretStorage: this.secrets.kind
+      secretStorage: this.secrets.kind,
+      unknownKeys: this.loaded.unknownKeys.map((key) => {
+        const suggestion = suggestConfigKey(key)
+        return suggestion ? { key, suggestion } : { key }
+      })
     }
   }
 
@@ -76,6 +81,12 @@ export class ConfigStore {
     }
 
     const fileData = structuredClone(this.loaded.fileData)
+    // Editing the database settings of a file without `database.driver` would flip the inferred
+    // backend (a host means MySQL): keep the backend in use by writing it down explicitly.
+    const touchesDatabase = Object.keys(flat).some((k) => k.startsWith('database.'))
+    if (touchesDatabase && flat['database.driver'] === undefined && getKey(fileData, 'database.driver') === undefined && !this.loaded.envLocked['database.driver']) {
+      flat['database.driver'] = this.loaded.config.database.driver
+    }
     const secretUpdates: Record<string, string> = {}
     const secretSet = new Set<string>(SECRET_KEYS)
     for (const [k, v] of Object.entries(flat)) {

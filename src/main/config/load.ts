@@ -47,10 +47,16 @@ function describeSource(p: ConfigProblem, filePath: string | null): string {
   return 'defaults'
 }
 
+/** A secret's value never reaches a message: only its length is shown. */
+function describeValue(p: ConfigProblem): string {
+  if ((SECRET_KEYS as readonly string[]).includes(p.key)) {
+    return typeof p.value === 'string' ? `(hidden, ${p.value.length} characters)` : '(hidden)'
+  }
+  return JSON.stringify(p.value)
+}
+
 function formatProblems(problems: ConfigProblem[], filePath: string | null): string {
-  const lines = problems.map(
-    (p) => `  - ${p.key} = ${JSON.stringify(p.value)} (from ${describeSource(p, filePath)}): ${p.message}`
-  )
+  const lines = problems.map((p) => `  - ${p.key} = ${describeValue(p)} (from ${describeSource(p, filePath)}): ${p.message}`)
   return `Invalid configuration:\n${lines.join('\n')}`
 }
 
@@ -64,6 +70,58 @@ export interface LoadedConfig {
   envLocked: Record<string, EnvName>
   /** Top-level or section keys in the file that the schema does not know (logged as warnings). */
   unknownKeys: string[]
+  /** Which queue backend `database.driver` resolved to, and why (logged once at start). */
+  backend: BackendChoice
+}
+
+export interface BackendChoice {
+  driver: string
+  /** One human sentence: what decided it. */
+  reason: string
+  /** True when no driver was given and it was inferred from the other database settings. */
+  inferred: boolean
+}
+
+/** The Python service's database settings: any of them means "the rAthena MySQL/MariaDB". */
+const MYSQL_FILE_KEYS = ['host', 'port', 'user', 'password', 'database', 'pool_size'] as const
+const MYSQL_ENV_NAMES = ['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_NAME', 'DB_POOL_SIZE'] as const
+
+/**
+ * `database.driver` when nobody set it: the Python service had no driver key (it only spoke
+ * MySQL), so a file or environment that names a MySQL host/user/database means MySQL. An explicit
+ * DB_DRIVER or `database.driver` always wins; with no database settings at all it is the embedded
+ * SQLite queue.
+ */
+export function chooseBackend(fileData: Record<string, unknown>, env: NodeJS.ProcessEnv, filePath: string | null): BackendChoice {
+  const fromEnv = env.DB_DRIVER
+  if (fromEnv !== undefined && fromEnv !== '') return { driver: fromEnv, reason: `DB_DRIVER=${fromEnv} (explicit)`, inferred: false }
+  const section = fileData.database
+  const db = section && typeof section === 'object' && !Array.isArray(section) ? (section as Record<string, unknown>) : {}
+  const fileName = filePath ?? 'the config file'
+  if (db.driver !== undefined && db.driver !== null && db.driver !== '') {
+    return { driver: String(db.driver), reason: `database.driver: ${String(db.driver)} in ${fileName} (explicit)`, inferred: false }
+  }
+  const envNames = MYSQL_ENV_NAMES.filter((n) => env[n] !== undefined && env[n] !== '')
+  if (envNames.length > 0) {
+    return {
+      driver: 'mysql',
+      reason: `${envNames.join(', ')} set in the environment (the Python service's names) and no DB_DRIVER or database.driver`,
+      inferred: true
+    }
+  }
+  const fileKeys = MYSQL_FILE_KEYS.filter((k) => db[k] !== undefined && db[k] !== null)
+  if (fileKeys.length > 0) {
+    return {
+      driver: 'mysql',
+      reason: `${fileName} sets ${fileKeys.map((k) => `database.${k}`).join(', ')} (a Python service config) and no database.driver`,
+      inferred: true
+    }
+  }
+  return {
+    driver: 'sqlite',
+    reason: 'no database.driver and no MySQL settings (database.host/user/database or DB_HOST/DB_NAME/DB_USER) given: the embedded queue',
+    inferred: true
+  }
 }
 
 export interface LoadOptions {
@@ -209,8 +267,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     if (fs.existsSync(candidate)) fileData = readYaml(candidate)
   }
 
-  const { config, envLocked } = buildConfig({ fileData, filePath, env, secrets: opts.secrets ?? {}, dataDir })
-  return { config, filePath, fileData, envLocked, unknownKeys: unknownKeysOf(fileData) }
+  const { config, envLocked, backend } = buildConfig({ fileData, filePath, env, secrets: opts.secrets ?? {}, dataDir })
+  return { config, filePath, fileData, envLocked, unknownKeys: unknownKeysOf(fileData), backend }
 }
 
 export interface BuildInput {
@@ -222,7 +280,7 @@ export interface BuildInput {
 }
 
 /** Merges defaults ← file ← secrets ← environment and validates the result. */
-export function buildConfig(input: BuildInput): { config: Config; envLocked: Record<string, EnvName> } {
+export function buildConfig(input: BuildInput): { config: Config; envLocked: Record<string, EnvName>; backend: BackendChoice } {
   const { fileData, filePath, env, dataDir } = input
   const sources = new Map<string, ConfigSource>()
   const raw: Record<string, unknown> = structuredClone(fileData)
@@ -255,9 +313,11 @@ export function buildConfig(input: BuildInput): { config: Config; envLocked: Rec
     envLocked[key] = name
   }
   raw.data_dir = dataDir
+  const backend = chooseBackend(fileData, env, filePath)
+  if (backend.inferred) setKey(raw, 'database.driver', backend.driver)
 
   const config = validateConfig(raw, (key) => sources.get(key) ?? 'default', filePath)
-  return { config, envLocked }
+  return { config, envLocked, backend }
 }
 
 /** Flattens a config-like object to dotted keys (two levels: section.key). */

@@ -36,6 +36,44 @@ export interface LogSinkOptions {
 
 type Listener = (entry: LogEntry) => void
 
+const streamStates = new WeakMap<NodeJS.WritableStream, { closed: boolean }>()
+
+/**
+ * A console writer that survives a closed stdout/stderr (`… | head -2`, a terminal that went
+ * away): the first write error (EPIPE and friends) marks the stream closed and every later line
+ * is dropped, instead of an unhandled 'error' event crashing the process — or, worse, an
+ * uncaught-exception handler logging about it, failing again, and looping. The file log and the
+ * ring buffer are unaffected.
+ */
+export function consoleWriter(stream: NodeJS.WritableStream = process.stdout): (line: string) => void {
+  let state = streamStates.get(stream)
+  if (!state) {
+    const s = { closed: false }
+    state = s
+    streamStates.set(stream, s)
+    stream.on('error', () => {
+      // EPIPE / EBADF / ERR_STREAM_DESTROYED: the reader is gone; there is nobody to tell.
+      s.closed = true
+    })
+  }
+  const st = state
+  return (line) => {
+    const w = stream as NodeJS.WritableStream & { destroyed?: boolean }
+    if (st.closed || w.destroyed === true || !stream.writable) return
+    try {
+      stream.write(line + '\n')
+    } catch {
+      st.closed = true
+    }
+  }
+}
+
+/** Keeps a closed stdout/stderr from ever raising an uncaught 'error' (idempotent). */
+export function guardStdio(): void {
+  consoleWriter(process.stdout)
+  consoleWriter(process.stderr)
+}
+
 /** Turns an Error (or anything thrown) into plain, JSON-safe fields. */
 export function errorFields(err: unknown): Record<string, unknown> {
   if (err instanceof Error) {
@@ -74,7 +112,7 @@ export class LogSink {
       maxFiles: options.maxFiles ?? 3,
       ringSize: options.ringSize ?? 5000
     }
-    this.writeLine = options.write ?? ((line) => process.stdout.write(line + '\n'))
+    this.writeLine = options.write ?? consoleWriter(process.stdout)
     if (options.dir) this.openFile(options.dir)
   }
 
@@ -144,18 +182,26 @@ export class LogSink {
     return out.reverse()
   }
 
-  log(level: LogLevel, scope: string, msg: string, fields?: Record<string, unknown>): void {
+  /**
+   * Writes one line to the console only — never to the file, the ring buffer (Logs page) or the
+   * listeners. For what must not be kept, e.g. the dashboard URL with its token.
+   */
+  print(level: LogLevel, scope: string, msg: string, fields?: Record<string, unknown>): void {
+    const entry: LogEntry = { seq: 0, time: new Date().toISOString(), level, scope, msg }
+    const clean = safeFields(fields)
+    if (clean && Object.keys(clean).length > 0) entry.fields = clean
+    this.writeConsole(this.format(entry))
+  }
+
+  /** `opts.console: false` keeps the line off the console (it still goes to the file and ring). */
+  log(level: LogLevel, scope: string, msg: string, fields?: Record<string, unknown>, opts: { console?: boolean } = {}): void {
     if (levelRank(level) < levelRank(this.opts.level)) return
     const entry: LogEntry = { seq: ++this.seq, time: new Date().toISOString(), level, scope, msg }
     const clean = safeFields(fields)
     if (clean && Object.keys(clean).length > 0) entry.fields = clean
     this.remember(entry)
     const line = this.format(entry)
-    try {
-      this.writeLine(line)
-    } catch {
-      // stdout closed (e.g. piped to a process that exited): keep file and ring going.
-    }
+    if (opts.console !== false) this.writeConsole(line)
     this.writeFile(this.opts.format === 'json' ? line : JSON.stringify(entry))
     for (const l of this.listeners) {
       try {
@@ -163,6 +209,14 @@ export class LogSink {
       } catch {
         // a listener must never break logging
       }
+    }
+  }
+
+  private writeConsole(line: string): void {
+    try {
+      this.writeLine(line)
+    } catch {
+      // stdout closed (e.g. piped to a process that exited): keep file and ring going.
     }
   }
 
@@ -200,7 +254,7 @@ export class LogSink {
     } catch (err) {
       // Disk full or folder removed: report once on the console, stop file logging.
       this.closeFile()
-      this.writeLine(`log file disabled: ${(err as Error).message}`)
+      this.writeConsole(`log file disabled: ${(err as Error).message}`)
     }
   }
 
