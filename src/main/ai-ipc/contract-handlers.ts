@@ -10,6 +10,12 @@ import type { Handlers } from '../dispatch'
 import type { Service } from '../service'
 import { testQueueConnection } from './connection-test'
 import { AiIpcService } from './service'
+import { testAiService } from './service-probe'
+import { version as packageVersion } from '../../../package.json'
+import type { Logger } from '../logging/logger'
+
+/** The probe logs nothing of its own (its result is the answer). */
+const QUIET: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, scope: () => QUIET }
 
 type AiIpcMethod =
   | 'requests.stats'
@@ -21,6 +27,7 @@ type AiIpcMethod =
   | 'requests.purge'
   | 'requests.submitTest'
   | 'ai.testConnection'
+  | 'ai.testService'
 
 export function aiIpcHandlers(service: () => Service | undefined, config: () => Config): Pick<Handlers, AiIpcMethod> {
   const poller = (): AiIpcService => {
@@ -45,6 +52,7 @@ export function aiIpcHandlers(service: () => Service | undefined, config: () => 
       const override = input.database ?? {}
       const password = override.password !== undefined && override.password !== '' ? override.password : current.database.password
       return testQueueConnection({ ...current.database, ...override, password }, current.data_dir)
-    }
+    },
+    'ai.testService': (input) => testAiService(config(), input.baseUrl, packageVersion, QUIET)
   }
 }

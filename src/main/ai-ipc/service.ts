@@ -37,6 +37,8 @@ import { MysqlQueue } from './mysql-queue'
 import { Poller, type HandlerLookup, type PollerSettings } from './poller'
 import { emptyCounts, statusCode, type QueueBackend } from './queue'
 import { SqliteQueue } from './sqlite-queue'
+import type { QueueFigures } from './queue'
+import { summarize } from './stats'
 
 export interface AiIpcServiceOptions {
   config: Config
@@ -84,6 +86,7 @@ export class AiIpcService extends LifecycleService {
   private lastStatsAt = 0
   private emitting = false
   private countsCache: { value: RequestCounts; at: number; tookMs: number } | null = null
+  private figuresCache: { value: QueueFigures; at: number; tookMs: number } | null = null
   private lastFinalStats: string[] = []
   private readonly config: Config
   private readonly log: Logger
@@ -281,9 +284,28 @@ export class AiIpcService extends LifecycleService {
     }
   }
 
+  /** Errored count, oldest pending, newest waits: cached like the counts. */
+  private async figures(backend: QueueBackend): Promise<QueueFigures | null> {
+    const now = performance.now()
+    const c = this.figuresCache
+    if (c && now - c.at < Math.max(900, c.tookMs * 20)) return c.value
+    try {
+      const value = await backend.figures()
+      this.figuresCache = { value, at: now, tookMs: performance.now() - now }
+      return value
+    } catch (err) {
+      if (c) return c.value
+      if (isConnectionError(err)) return null
+      throw err
+    }
+  }
+
   private async buildStats(): Promise<RequestsStats> {
     const { backend, poller } = this.require()
     const counts = await this.counts(backend)
+    const figures = await this.figures(backend)
+    const nowMs = Date.now()
+    const waits = (figures?.recentWaits ?? []).filter((w) => nowMs - w.answeredAt <= 60_000).map((w) => w.waitMs)
     const p = this.config.polling
     const o = this.opts.pollerOverrides ?? {}
     const t = poller.stats.totals
@@ -295,6 +317,12 @@ export class AiIpcService extends LifecycleService {
       counts,
       ratePerSecond: poller.stats.ratePerSecond(),
       latencyMs: poller.stats.latencySummary(),
+      waitMs: summarize(waits),
+      waitResolutionMs: figures?.timestampResolutionMs ?? (backend.driver === 'mysql' ? 1000 : 1),
+      errored: figures?.errored ?? 0,
+      oldestPendingAt: figures && figures.oldestPendingAt !== null ? new Date(figures.oldestPendingAt).toISOString() : null,
+      errorRate: poller.stats.errorRate(),
+      lastError: poller.stats.lastError,
       handlers: poller.stats.handlerStats(),
       totals: {
         processed: t.processed,
@@ -364,6 +392,7 @@ export class AiIpcService extends LifecycleService {
     this.log.info(`purged ${deleted} finished request(s) older than ${input.olderThanDays} day(s)`, { statuses })
     if (deleted > 0) this.noteChange(statuses, deleted)
     this.countsCache = null
+    this.figuresCache = null
     return { deleted }
   }
 
