@@ -19,7 +19,8 @@ import {
   type RequestDetail,
   type RequestsListResult,
   type RequestsStats,
-  type RequestsSubmitTestResult
+  type RequestsSubmitTestResult,
+  type ServiceStatus
 } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { EventBus } from '../events'
@@ -79,6 +80,9 @@ export class AiIpcService extends LifecycleService {
   private http: HttpClient | null = null
   private startRetry: NodeJS.Timeout | null = null
   private startRetryDelay = 1000
+  /** The background start retries: how many so far, and when the next one runs (epoch ms). */
+  private startAttempt = 0
+  private nextStartAt: number | null = null
   private eventTimer: NodeJS.Timeout | null = null
   private changedStatuses = new Set<AiRequestStatus>()
   private changedRows = 0
@@ -114,8 +118,11 @@ export class AiIpcService extends LifecycleService {
     if (this.startRetry) return
     const delay = this.startRetryDelay
     this.startRetryDelay = Math.min(this.startRetryDelay * 2, 30_000)
+    this.startAttempt++
+    this.nextStartAt = Date.now() + delay
     this.startRetry = setTimeout(() => {
       this.startRetry = null
+      this.nextStartAt = null
       this.start().catch(() => undefined)
     }, delay)
     this.startRetry.unref()
@@ -158,6 +165,8 @@ export class AiIpcService extends LifecycleService {
     this.http = http
     this.poller = poller
     this.startRetryDelay = 1000
+    this.startAttempt = 0
+    this.nextStartAt = null
     poller.start()
     const every = this.opts.eventEveryMs ?? 1000
     this.eventTimer = setInterval(() => void this.emitEvents(), every)
@@ -188,6 +197,17 @@ export class AiIpcService extends LifecycleService {
     this.registry = null
     this.http = null
     this.backend = null
+  }
+
+  /** The base status plus, while an error retries on its own, the attempt and the next retry time. */
+  override status(): ServiceStatus {
+    const base = super.status()
+    if (base.state !== 'error' || this.startAttempt === 0) return base
+    return {
+      ...base,
+      attempt: this.startAttempt,
+      ...(this.nextStartAt !== null ? { nextRetryAt: new Date(this.nextStartAt).toISOString() } : {})
+    }
   }
 
   finalStats(): string[] {

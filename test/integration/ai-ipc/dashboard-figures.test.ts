@@ -154,3 +154,19 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('dashboard figures on %s', (driv
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_input' } })
   })
 })
+
+it('a poller whose database is unreachable says which attempt it is on and when it retries', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-fig-'))
+  const config = ConfigSchema.parse({ data_dir: dataDir, database: { driver: 'mysql', host: '127.0.0.1', port: 1, database: 'x' } })
+  const service = new AiIpcService({ config, log: collectingLog('error').log, events: new EventBus() })
+  try {
+    await service.start().catch(() => undefined)
+    const s = service.status()
+    expect(s.state).toBe('error')
+    expect(s.attempt).toBe(1)
+    expect(Date.parse(s.nextRetryAt ?? '')).toBeGreaterThan(Date.now() - 1000)
+  } finally {
+    await service.stop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+})
