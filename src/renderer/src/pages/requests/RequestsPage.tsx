@@ -24,8 +24,10 @@ import { TestRequestDialog } from '../../components/requests/TestRequestDialog'
 import { hrefFor } from '../../components/router'
 import { useNow } from '../../components/use-now'
 import { useConnectionStore } from '../../stores/connection'
+import { formatAsOf } from '../../components/requests/health'
 import {
   activateRequestsPage,
+  applyFiltersFromHash,
   attachRequestsStore,
   clearFilters,
   describeError,
@@ -43,6 +45,8 @@ export function RequestsPage(): React.JSX.Element {
   useEffect(() => {
     const client = getClient()
     attachRequestsStore(client)
+    // A link from another page (`#/requests?status=pending`) opens the view it names.
+    applyFiltersFromHash(window.location.hash)
     const deactivate = activateRequestsPage()
     let wasOpen = client.getConnection().state === 'open'
     const offConnection = client.onConnection((info) => {
@@ -116,9 +120,10 @@ export function RequestsPage(): React.JSX.Element {
   }
 
   return (
-    <div className="page page--fill rq-page" data-testid="requests-page">
+    <div className={`page page--fill rq-page${live ? '' : ' rq-stale'}`} data-testid="requests-page">
       <header className="page__header rq-header">
         <h1>Requests</h1>
+        {!live && <AsOf />}
         <PollerLine />
         {!unavailable && (
           <button type="button" className="button button--primary rq-header-action" onClick={() => setDialog('test')}>
@@ -135,6 +140,19 @@ export function RequestsPage(): React.JSX.Element {
 }
 
 const MemoTable = memo(RequestsTable)
+
+/** While disconnected: the figures and rows below are greyed and dated. */
+function AsOf(): React.JSX.Element | null {
+  const statsAt = useRequestsStore((s) => s.statsAt)
+  const listAt = useRequestsStore((s) => s.listAt)
+  const at = Math.max(statsAt ?? 0, listAt ?? 0)
+  if (at === 0) return null
+  return (
+    <span className="rq-asof" role="status" data-testid="rq-asof">
+      Not live · {formatAsOf(at)}
+    </span>
+  )
+}
 
 /** backend · target · polling · in flight · uptime (ticking between pushes). */
 function PollerLine(): React.JSX.Element | null {
@@ -154,9 +172,19 @@ function PollerLine(): React.JSX.Element | null {
         <span className="rq-dot" aria-hidden="true" />
         {stats.polling ? 'Polling' : 'Not polling'}
       </span>
-      <span title={`every ${s.intervalMs} ms · batch ${s.batchSize} · ${s.workerCount} workers · ${s.maxRetries} retries`}>
-        {formatCount(stats.inFlight)} in flight
-      </span>
+      <a
+        className={`rq-inflight${stats.counts.processing > stats.inFlight ? ' rq-inflight-more' : ''}`}
+        href="#/requests?status=processing"
+        title={
+          `every ${s.intervalMs} ms · batch ${s.batchSize} · ${s.workerCount} workers · ${s.maxRetries} retries. ` +
+          (stats.counts.processing > stats.inFlight
+            ? 'More rows are processing than this poller holds: other pollers hold them, or they are stuck (see the Waited column).'
+            : 'Every processing row is held by this poller.')
+        }
+        data-testid="rq-inflight"
+      >
+        {formatCount(stats.counts.processing)} processing, {formatCount(stats.inFlight)} in flight here
+      </a>
       <span>up {formatDuration(uptime)}</span>
     </p>
   )

@@ -7,6 +7,7 @@
  */
 import { useEffect, useId, useMemo, useRef } from 'react'
 import type { ConfigUpdateResult, ConfigView } from '../../../../shared/contract'
+import { AiServiceTest } from '../../components/AiServiceTest'
 import { DatabaseConnectionTest } from '../../components/DatabaseConnectionTest'
 import { Badge } from '../../components/StateBadge'
 import { useConfigStore, type DraftValue, type SaveError } from '../../stores/config'
@@ -114,6 +115,7 @@ function SettingsForm({ view, live }: { view: ConfigView; live: boolean }): Reac
             ))}
           </div>
           {section.id === 'database' ? <DatabaseConnectionTest /> : null}
+          {section.id === 'ai_service' ? <AiServiceTest /> : null}
         </section>
       ))}
 
