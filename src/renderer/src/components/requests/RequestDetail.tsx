@@ -106,7 +106,9 @@ function DetailSummary({ data }: { data: Detail }): React.JSX.Element {
       <SummaryItem label="Status">
         <StatusBadge status={r.status} httpStatus={http} />
       </SummaryItem>
-      <SummaryItem label="HTTP">{http === null ? <span className="rq-muted">no answer yet</span> : <span className={http >= 400 ? 'rq-bad' : undefined}>{http}</span>}</SummaryItem>
+      <SummaryItem label="Answer">
+        {http === null ? <span className="rq-muted">none yet</span> : <span className={http >= 400 ? 'rq-bad' : undefined}>HTTP {http}</span>}
+      </SummaryItem>
       <SummaryItem label="Insert → answer" title="What the NPC waited: response created_at − request created_at">
         {waited === null ? <span className="rq-muted">—</span> : formatMs(waited)}
       </SummaryItem>
