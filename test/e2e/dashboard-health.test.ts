@@ -229,6 +229,9 @@ describe('dashboard health and errors (issue 10, items 11–15)', () => {
       await retry.waitFor({ timeout: 30_000 })
       expect(await retry.textContent()).toMatch(/^retrying (in \d+ s|now) \(attempt \d+\)$/)
       await p.getByTestId('health-unavailable').waitFor()
+      await p.getByTestId('nav-alert-requests').click()
+      await p.getByTestId('rq-unavailable').waitFor()
+      expect(await p.getByTestId('rq-unavailable-retry').textContent()).toMatch(/^The poller is retrying (in \d+ s|now) \(attempt \d+\)\.$/)
     } finally {
       await p.close()
       await broken.stop()

@@ -86,10 +86,41 @@ describe.skipIf(!shotsDir)('Overview and Requests screenshots', () => {
           await page.locator('.rq-handlers summary').click()
           await page.locator('.rq-handlers table').scrollIntoViewIfNeeded()
           await shoot(page, dir, `${scheme}-${width}-requests-handlers`)
+          await page.getByTestId('rq-http-filter').selectOption('error')
+          await page.locator('[data-testid="rq-table"] .rq-body .rq-st-errored').first().click()
+          await page.getByTestId('rq-detail-summary').waitFor()
+          await page.evaluate('document.querySelector(".content").scrollTo(0, 0)')
+          await shoot(page, dir, `${scheme}-${width}-requests-errors`)
+          await page.getByTestId('rq-http-filter').selectOption('')
           await page.goto(`${host.url}#/overview`)
           await page.getByTestId('queue-health').waitFor()
           await shoot(page, dir, `${scheme}-${width}-overview-busy`)
         }
+        await page.setViewportSize({ width: 1280, height: 800 })
+        await page.goto(`${host.url}#/settings`)
+        await page.getByTestId('ai-service-test').getByRole('button', { name: 'Test AI service' }).click()
+        await page.getByTestId('ai-test-result').waitFor()
+        await page.getByTestId('ai-service-test').scrollIntoViewIfNeeded()
+        await shoot(page, dir, `${scheme}-1280-settings-ai-test`)
+
+        // A host whose queue database is unreachable: the failure on the nav, header and its card.
+        const broken = await startHeadlessHost({ env: { DB_DRIVER: 'mysql', DB_HOST: '127.0.0.1', DB_PORT: '1', DB_NAME: 'x' } })
+        try {
+          const p = await browser.newPage()
+          for (const width of [1280, 820]) {
+            await p.setViewportSize({ width, height: 800 })
+            await p.goto(`${broken.url}#/overview`)
+            await p.getByTestId('retry-ai-ipc').waitFor({ timeout: 30_000 })
+            await p.getByTestId('health-unavailable').waitFor()
+            await shoot(p, dir, `${scheme}-${width}-overview-failing`)
+          }
+          await p.close()
+        } finally {
+          await broken.stop()
+          fs.rmSync(broken.dataDir, { recursive: true, force: true })
+        }
+
+        await page.setViewportSize({ width: 820, height: 800 })
         await page.goto(`${host.url}#/requests`)
         await page.getByTestId('rq-table').waitFor()
         await host.stop()

@@ -8,6 +8,7 @@ import type { RequestSummary, ServiceStatus } from '../../../src/shared/contract
 import {
   formatAsOf,
   formatPercent,
+  formatWaiting,
   handlerErrorRate,
   insertToAnswerMs,
   looksStuck,
@@ -165,5 +166,14 @@ describe('item 15: failing services, retries, stale data, toasts, sign-in link, 
   it('says the status by name beside its ai_db_status number', () => {
     expect(statusWithCode('failed', 4)).toBe('failed (ai_db_status 4)')
     expect(statusWithCode('completed', 3)).toBe('completed (ai_db_status 3)')
+  })
+})
+
+describe('item 13: a wait still going on ticks in whole seconds', () => {
+  it('formats it', () => {
+    expect(formatWaiting(400)).toBe('<1 s')
+    expect(formatWaiting(12_400)).toBe('12 s')
+    expect(formatWaiting(185_000)).toBe('3 min 5 s')
+    expect(formatWaiting(3_725_000)).toBe('1 h 2 min')
   })
 })

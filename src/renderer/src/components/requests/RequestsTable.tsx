@@ -10,7 +10,7 @@ import { memo, useCallback, useEffect, useRef, type KeyboardEvent, type MouseEve
 import { useVirtualizer } from '@tanstack/react-virtual'
 import type { RequestSummary } from '../../../../shared/contract'
 import { formatCount, formatMs, formatTime } from './format'
-import { insertToAnswerMs, looksStuck, waitingSoFarMs } from './health'
+import { formatWaiting, insertToAnswerMs, looksStuck, waitingSoFarMs } from './health'
 import { useNow } from '../use-now'
 import {
   loadOlder,
@@ -293,11 +293,11 @@ function WaitingCell({ row }: { row: RequestSummary }): React.JSX.Element {
     <div
       className={`rq-cell rq-c-waited rq-num${stuck ? ' rq-stuck' : ' rq-waiting'}`}
       role="gridcell"
-      title={stuck ? `${label} ${formatMs(ms)}; not renewed by its poller since ${formatTime(row.updatedAt)}: probably stuck` : `${label} ${formatMs(ms)}`}
+      title={stuck ? `${label} ${formatWaiting(ms)}; not renewed by its poller since ${formatTime(row.updatedAt)}: probably stuck` : `${label} ${formatWaiting(ms)}`}
       data-testid={stuck ? 'rq-stuck' : undefined}
     >
       {stuck ? <span className="rq-stuck-tag">stuck?</span> : null}
-      {formatMs(ms)}
+      {formatWaiting(ms)}
     </div>
   )
 }

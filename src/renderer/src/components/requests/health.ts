@@ -36,6 +36,16 @@ export function waitingSoFarMs(row: Pick<RequestSummary, 'status' | 'createdAt'>
   return Number.isFinite(c) ? Math.max(0, now - c) : null
 }
 
+/** A wait still going on, ticking once a second: "<1 s", "12 s", "3 min 5 s". */
+export function formatWaiting(ms: number): string {
+  if (ms < 1000) return '<1 s'
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min ${s % 60} s`
+  return `${Math.floor(m / 60)} h ${m % 60} min`
+}
+
 /**
  * A processing row nobody has touched for half the stuck threshold: a live poller renews the rows
  * it holds well within that, so this row's poller is probably gone (recovery will take it back).

@@ -24,7 +24,8 @@ import { TestRequestDialog } from '../../components/requests/TestRequestDialog'
 import { hrefFor } from '../../components/router'
 import { useNow } from '../../components/use-now'
 import { useConnectionStore } from '../../stores/connection'
-import { formatAsOf } from '../../components/requests/health'
+import { formatAsOf, retryText } from '../../components/requests/health'
+import { useStatusStore } from '../../stores/status'
 import {
   activateRequestsPage,
   applyFiltersFromHash,
@@ -196,10 +197,18 @@ function HandlersSection(): React.JSX.Element | null {
 }
 
 function UnavailableState({ message }: { message: string }): React.JSX.Element {
+  const poller = useStatusStore((s) => s.status?.services.find((x) => x.name === 'ai-ipc'))
+  const now = useNow()
+  const retry = poller && poller.state === 'error' ? retryText(poller, now) : null
   return (
     <section className="empty-state empty-state--bad rq-state rq-state-error" role="alert" data-testid="rq-unavailable">
       <p className="empty-state__title">The AI request poller is unavailable</p>
       <p className="rq-server-msg">{message}</p>
+      {retry ? (
+        <p className="rq-retry" data-testid="rq-unavailable-retry">
+          The poller is {retry}.
+        </p>
+      ) : null}
       <p className="muted">
         Check the database and polling settings (the poller may be switched off, or its database unreachable) and test the connection there. This page
         tries again every few seconds.

@@ -5,7 +5,7 @@
  * the changed fields with config.update and shows what changed, which services restarted and what
  * needs an app restart — or the server's issues next to their fields.
  */
-import { useEffect, useId, useMemo, useRef } from 'react'
+import { Fragment, useEffect, useId, useMemo, useRef } from 'react'
 import type { ConfigUpdateResult, ConfigView } from '../../../../shared/contract'
 import { AiServiceTest } from '../../components/AiServiceTest'
 import { DatabaseConnectionTest } from '../../components/DatabaseConnectionTest'
@@ -106,16 +106,18 @@ function SettingsForm({ view, live }: { view: ConfigView; live: boolean }): Reac
           <p className="muted settings__section-desc">{section.description}</p>
           <div className="settings__fields">
             {section.fields.map((def) => (
-              <ConfigField
-                key={def.key}
-                state={form.fields.get(def.key)!}
-                serverError={serverIssues.byField.get(def.key) ?? null}
-                onEdit={(v) => setEdit(def.key, v)}
-              />
+              <Fragment key={def.key}>
+                <ConfigField
+                  state={form.fields.get(def.key)!}
+                  serverError={serverIssues.byField.get(def.key) ?? null}
+                  onEdit={(v) => setEdit(def.key, v)}
+                />
+                {/* "Test AI service" right under the base URL it tests. */}
+                {def.key === 'ai_service.base_url' ? <AiServiceTest /> : null}
+              </Fragment>
             ))}
           </div>
           {section.id === 'database' ? <DatabaseConnectionTest /> : null}
-          {section.id === 'ai_service' ? <AiServiceTest /> : null}
         </section>
       ))}
 
