@@ -127,7 +127,13 @@ export function RequestsPage(): React.JSX.Element {
         {!live && <AsOf />}
         <PollerLine />
         {!unavailable && (
-          <button type="button" className="button button--primary rq-header-action" onClick={() => setDialog('test')}>
+          <button
+            type="button"
+            className="button button--primary rq-header-action"
+            onClick={() => setDialog('test')}
+            disabled={!live}
+            title={live ? undefined : 'Not connected to WARP Host'}
+          >
             Send test request
           </button>
         )}
