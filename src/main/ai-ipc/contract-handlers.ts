@@ -1,8 +1,8 @@
 /**
- * The contract methods of the AI request queue (requests.*, ai.testConnection), as handler
+ * The contract methods of the AI request queue (requests.*, ai.testConnection, ai.testService), as handler
  * entries the runtime spreads into its table. They delegate to the running `ai-ipc` service;
  * when it is disabled or not running they fail with a clear `unavailable` error.
- * ai.testConnection works without the service (it opens its own short-lived connection).
+ * ai.testConnection and ai.testService work without the service (they open their own short-lived connections).
  */
 import { ContractCallError } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'

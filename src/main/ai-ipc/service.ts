@@ -73,6 +73,9 @@ export function createBackend(config: Config, log: Logger): QueueBackend {
 
 const FINISHED: AiRequestStatus[] = ['completed', 'failed', 'timeout', 'cancelled']
 
+/** How often the dashboard's queue figures (QueueBackend.figures) are read at most. */
+const FIGURES_EVERY_MS = 5000
+
 export class AiIpcService extends LifecycleService {
   private backend: QueueBackend | null = null
   private poller: Poller | null = null
@@ -304,11 +307,15 @@ export class AiIpcService extends LifecycleService {
     }
   }
 
-  /** Errored count, oldest pending, newest waits: cached like the counts. */
+  /**
+   * Errored count, oldest pending, newest waits: refreshed at most every 5 s (less often when the
+   * queries are slow). The errored count scans ai_responses, and stats are built every second
+   * whether or not a dashboard is open: the database is what limits bulk throughput.
+   */
   private async figures(backend: QueueBackend): Promise<QueueFigures | null> {
     const now = performance.now()
     const c = this.figuresCache
-    if (c && now - c.at < Math.max(900, c.tookMs * 20)) return c.value
+    if (c && now - c.at < Math.max(FIGURES_EVERY_MS, c.tookMs * 50)) return c.value
     try {
       const value = await backend.figures()
       this.figuresCache = { value, at: now, tookMs: performance.now() - now }

@@ -132,8 +132,15 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('dashboard figures on %s', (driv
       const s = RequestsStatsSchema.parse(await ok(dispatch, 'requests.stats'))
       return s.counts.completed === 6 && s.counts.failed === 1
     }, 20_000, 'all answered')
-    // The figures are cached for about a second: wait for a fresh read.
-    await waitFor(async () => RequestsStatsSchema.parse(await ok(dispatch, 'requests.stats')).errored === 1, 10_000, 'errored counted')
+    // The figures are read at most every 5 s: wait for a read that saw every answer.
+    await waitFor(
+      async () => {
+        const f = RequestsStatsSchema.parse(await ok(dispatch, 'requests.stats'))
+        return f.errored === 1 && f.waitMs?.samples === 7
+      },
+      15_000,
+      'errored counted'
+    )
     const s = RequestsStatsSchema.parse(await ok(dispatch, 'requests.stats'))
     const byName = new Map(s.handlers.map((h) => [h.handler, h]))
     expect(byName.get('dialogue')).toMatchObject({ processed: 2, errored: 0, fallbacks: 2 })
