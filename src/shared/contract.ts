@@ -30,7 +30,11 @@ export const ServiceStatusSchema = z.object({
   /** Last error message when state is "error". */
   error: z.string().optional(),
   /** ISO time of the last state change. */
-  since: z.string()
+  since: z.string(),
+  /** While a failed service retries on its own: the attempt under way or next (1 = first retry). */
+  attempt: z.number().int().nonnegative().optional(),
+  /** While a failed service retries on its own: ISO time of its next attempt. */
+  nextRetryAt: z.string().optional()
 })
 export type ServiceStatus = z.infer<typeof ServiceStatusSchema>
 
@@ -131,7 +135,11 @@ export const RequestHandlerStatsSchema = z.object({
   /** Answers per second over the last 10 s. */
   ratePerSecond: z.number(),
   /** Handler time over the last 60 s. */
-  latencyMs: LatencySummarySchema.nullable()
+  latencyMs: LatencySummarySchema.nullable(),
+  /** Answers (completed or failed) whose HTTP status is 400 or more, since the poller started. */
+  errored: z.number().int().nonnegative(),
+  /** Answers built from a template because the AI service was down or refused (metadata.source = "fallback"). */
+  fallbacks: z.number().int().nonnegative()
 })
 export type RequestHandlerStats = z.infer<typeof RequestHandlerStatsSchema>
 
@@ -149,6 +157,29 @@ export const RequestsStatsSchema = z.object({
   ratePerSecond: z.number(),
   /** Claim → response committed, over the last 60 s (this poller). */
   latencyMs: LatencySummarySchema.nullable(),
+  /**
+   * Insert → answer (what the NPC waits: response created_at − request created_at) over the
+   * newest answers of the last 60 s (any poller), from the database.
+   */
+  waitMs: LatencySummarySchema.nullable(),
+  /** Resolution of the database timestamps behind waitMs (MySQL TIMESTAMP: 1000 ms; SQLite: 1 ms). */
+  waitResolutionMs: z.number().int().positive(),
+  /** Completed rows whose answer carries HTTP 400 or more (a part of counts.completed; whole table). */
+  errored: z.number().int().nonnegative(),
+  /** created_at of the oldest pending row (ISO), null when nothing is pending. */
+  oldestPendingAt: z.string().nullable(),
+  /** Share (0…1) of this poller's answers over the last 60 s with HTTP 400 or more; null without answers. */
+  errorRate: z.number().min(0).max(1).nullable(),
+  /** This poller's most recent answer with HTTP 400 or more. */
+  lastError: z
+    .object({
+      at: z.string(),
+      id: z.number().int(),
+      handler: z.string(),
+      httpStatus: z.number().int(),
+      message: z.string()
+    })
+    .nullable(),
   handlers: z.array(RequestHandlerStatsSchema),
   /** Since this poller started. */
   totals: z.object({
@@ -193,7 +224,9 @@ export const RequestSummarySchema = z.object({
   dataPreview: z.string().nullable(),
   /** From the response row, when there is one. */
   httpStatus: z.number().int().nullable(),
-  processingTimeMs: z.number().int().nullable()
+  processingTimeMs: z.number().int().nullable(),
+  /** ISO time the response row was written (insert → answer = answeredAt − createdAt); null without one. */
+  answeredAt: z.string().nullable()
 })
 export type RequestSummary = z.infer<typeof RequestSummarySchema>
 
@@ -214,6 +247,11 @@ export const RequestDetailSchema = z.object({
 })
 export type RequestDetail = z.infer<typeof RequestDetailSchema>
 
+/** HTTP status classes of the answer: 2xx, 4xx, 5xx, any error (≥ 400), or no answer yet. */
+export const HTTP_STATUS_FILTERS = ['2xx', '4xx', '5xx', 'error', 'none'] as const
+export const HttpStatusFilterSchema = z.enum(HTTP_STATUS_FILTERS)
+export type HttpStatusFilter = z.infer<typeof HttpStatusFilterSchema>
+
 export const RequestsListInputSchema = z
   .object({
     /** Any of these statuses (none = all). */
@@ -226,6 +264,8 @@ export const RequestsListInputSchema = z
     map: z.string().trim().min(1).max(50).optional(),
     /** Exactly this request. */
     id: AiRequestIdSchema.optional(),
+    /** The answer's HTTP status class. */
+    http: HttpStatusFilterSchema.optional(),
     /** Paging (newest first): only rows with a smaller id — pass the previous page's nextBeforeId. */
     beforeId: AiRequestIdSchema.optional(),
     limit: z.number().int().min(1).max(500).default(50)
@@ -351,6 +391,34 @@ export const AiTestConnectionResultSchema = z.object({
   checks: z.array(DbConnectionCheckSchema)
 })
 export type AiTestConnectionResult = z.infer<typeof AiTestConnectionResultSchema>
+
+export const AiTestServiceInputSchema = z
+  .object({
+    /** An unsaved ai_service.base_url to test (default: the current one). */
+    baseUrl: z
+      .string()
+      .trim()
+      .max(2000)
+      .refine((v) => /^https?:\/\/[^\s/]+/i.test(v), 'must be an http:// or https:// URL')
+      .optional()
+  })
+  .strict()
+  .prefault({})
+
+export const AiTestServiceResultSchema = z.object({
+  ok: z.boolean(),
+  /** The URL probed: <base_url>/health. */
+  url: z.string(),
+  /** healthy (2xx), degraded (4xx), unhealthy (5xx), timeout, error (unreachable, refused, bad URL). */
+  status: z.enum(['healthy', 'degraded', 'unhealthy', 'timeout', 'error']),
+  statusCode: z.number().int().nullable(),
+  responseTimeMs: z.number().nonnegative(),
+  /** One human sentence. */
+  message: z.string(),
+  /** ISO time of the probe. */
+  at: z.string()
+})
+export type AiTestServiceResult = z.infer<typeof AiTestServiceResultSchema>
 
 /** Pushed at most once a second: which rows changed, so list views refetch (never one event per row). */
 export const RequestsChangedSchema = z.object({
@@ -482,6 +550,11 @@ export const methods = {
     AiTestConnectionInputSchema,
     AiTestConnectionResultSchema,
     'Tests the queue database (current or unsaved settings) and says exactly what failed'
+  ),
+  'ai.testService': method(
+    AiTestServiceInputSchema,
+    AiTestServiceResultSchema,
+    'Probes the AI service (GET <base_url>/health, current or unsaved base URL) and says whether it answers'
   ),
   'metrics.http': method(
     NoInput,

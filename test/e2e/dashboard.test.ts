@@ -207,6 +207,6 @@ describe('dashboard against the built headless host', () => {
     expect(host.output()).toContain('stopped cleanly')
     await page.getByText('Disconnected — reconnecting…').first().waitFor()
     await page.getByRole('button', { name: 'Retry now' }).waitFor()
-    await page.getByText(/Not live: these are the values received at/).waitFor()
+    await page.getByText(/Not live: the values below are as of \d\d:\d\d:\d\d/).waitFor()
   })
 })

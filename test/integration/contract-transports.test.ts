@@ -65,6 +65,7 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'requests.purge': { input: () => ({ olderThanDays: 3650, confirm: true }) },
   'requests.submitTest': { input: () => ({ type: 'health_check', waitMs: 0 }) },
   'ai.testConnection': { input: () => ({}) },
+  'ai.testService': { input: () => ({ baseUrl: 'http://127.0.0.1:9' }) },
   'metrics.http': { input: () => undefined }
 }
 

@@ -1,14 +1,20 @@
 /**
- * The contract methods of the AI request queue (requests.*, ai.testConnection). They delegate to
- * the running `ai-ipc` service; when it is disabled or not running they fail with a clear
- * `unavailable` error. ai.testConnection works without the service (it opens its own
- * short-lived connection).
+ * The contract methods of the AI request queue (requests.*, ai.testConnection, ai.testService).
+ * They delegate to the running `ai-ipc` service; when it is disabled or not running they fail
+ * with a clear `unavailable` error. ai.testConnection and ai.testService work without the
+ * service (they open their own short-lived connections).
  */
 import { ContractCallError } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { Handlers } from '../dispatch'
 import { testQueueConnection } from './connection-test'
 import type { AiIpcService } from './service'
+import { testAiService } from './service-probe'
+import { version as packageVersion } from '../../../package.json'
+import type { Logger } from '../logging/logger'
+
+/** The probe logs nothing of its own (its result is the answer). */
+const QUIET: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, scope: () => QUIET }
 
 export type AiIpcMethod =
   | 'requests.stats'
@@ -20,6 +26,7 @@ export type AiIpcMethod =
   | 'requests.purge'
   | 'requests.submitTest'
   | 'ai.testConnection'
+  | 'ai.testService'
 
 export function aiIpcHandlers(service: () => AiIpcService | undefined, config: () => Config): Pick<Handlers, AiIpcMethod> {
   const poller = (): AiIpcService => {
@@ -49,6 +56,7 @@ export function aiIpcHandlers(service: () => AiIpcService | undefined, config: (
       const override = input.database ?? {}
       const password = override.password !== undefined && override.password !== '' ? override.password : current.database.password
       return testQueueConnection({ ...current.database, ...override, password }, current.data_dir)
-    }
+    },
+    'ai.testService': (input) => testAiService(config(), input.baseUrl, packageVersion, QUIET)
   }
 }

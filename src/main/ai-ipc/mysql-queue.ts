@@ -39,6 +39,8 @@ import {
   type RowState
 } from './queue'
 import { PREVIEW_CHARS, SUMMARY_COLUMNS, listPage, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
+import { RECENT_WAITS_LIMIT, type QueueFigures } from './queue'
+import { dbTimeToMs, toWaits } from './rows'
 
 export interface MysqlSettings {
   host: string
@@ -714,20 +716,34 @@ export class MysqlQueue implements QueueBackend {
     return out
   }
 
+  async figures(): Promise<QueueFigures> {
+    const [errored] = await rows(
+      this.db,
+      "SELECT COUNT(*) AS n FROM ai_responses s JOIN ai_requests r ON r.id = s.request_id WHERE s.http_status >= 400 AND r.status = 'completed'"
+    )
+    const [oldest] = await rows(this.db, `SELECT MIN(created_at) AS t FROM ai_requests FORCE INDEX (${this.claimIndex}) WHERE status = 'pending'`)
+    const waits = await rows(
+      this.db,
+      'SELECT s.created_at AS answered_at, r.created_at FROM ai_responses s JOIN ai_requests r ON r.id = s.request_id ORDER BY s.id DESC LIMIT ?',
+      [RECENT_WAITS_LIMIT]
+    )
+    return { errored: num(errored?.n), oldestPendingAt: dbTimeToMs(oldest?.t), recentWaits: toWaits(waits), timestampResolutionMs: 1000 }
+  }
+
   async maxId(): Promise<number | null> {
     const [r] = await rows(this.db, 'SELECT MAX(id) AS m FROM ai_requests')
     return r?.m === null || r?.m === undefined ? null : num(r.m)
   }
 
   async list(filter: ListFilter): Promise<RequestsListResult> {
-    const { baseWhere, args, pageWhere, pageArgs } = listWhere(filter)
+    const { baseWhere, args, pageWhere, pageArgs, countFrom } = listWhere(filter)
     const found = await rows(
       this.db,
       `SELECT ${SUMMARY_COLUMNS}, LEFT(r.request_data, ${PREVIEW_CHARS}) AS preview FROM ai_requests r ` +
         `LEFT JOIN ai_responses s ON s.request_id = r.id WHERE ${pageWhere} ORDER BY r.id DESC LIMIT ?`,
       [...pageArgs, filter.limit + 1]
     )
-    const [t] = await rows(this.db, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ai_requests r WHERE ${baseWhere} LIMIT ${LIST_TOTAL_CAP + 1}) t`, args)
+    const [t] = await rows(this.db, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${countFrom} WHERE ${baseWhere} LIMIT ${LIST_TOTAL_CAP + 1}) t`, args)
     return listPage(found, num(t?.n), filter.limit)
   }
 

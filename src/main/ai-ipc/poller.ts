@@ -729,7 +729,12 @@ export class Poller {
         continue
       }
       if (c.status === 'completed' || c.status === 'failed') {
-        this.stats.answered(h.handler, c.status, h.handlerMs, now - h.claimedAt, nowMs)
+        this.stats.answered(h.handler, c.status, h.handlerMs, now - h.claimedAt, nowMs, {
+          id: c.id,
+          httpStatus: c.response.httpStatus,
+          error: c.response.error,
+          fallback: c.response.fallback === true
+        })
         statuses.add(c.status)
         done.push({ row: h.row, status: c.status, handler: h.handler, claimedAt: h.claimedAt, committedAt: now })
       } else {

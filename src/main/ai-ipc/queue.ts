@@ -10,6 +10,7 @@
  */
 import type {
   AiRequestStatus,
+  HttpStatusFilter,
   RequestCounts,
   RequestDetail,
   RequestsListResult,
@@ -38,6 +39,8 @@ export interface ResponseRow {
   httpStatus: number
   error: string | null
   processingTimeMs: number
+  /** Not stored: the handler answered from a template (counted in the per-handler stats). */
+  fallback?: boolean
 }
 
 /** The end of one attempt at a claimed row. */
@@ -64,9 +67,26 @@ export interface ListFilter {
   npc?: string | undefined
   map?: string | undefined
   id?: number | undefined
+  /** The answer's HTTP status class ('none' = no response row). */
+  http?: HttpStatusFilter | undefined
   beforeId?: number | undefined
   limit: number
 }
+
+/** Queue health figures for the dashboard (read side; refreshed with the counts). */
+export interface QueueFigures {
+  /** Completed rows whose response has http_status >= 400. */
+  errored: number
+  /** created_at of the oldest pending row, epoch ms; null when none is pending. */
+  oldestPendingAt: number | null
+  /** Insert → answer (response created_at − request created_at) of the newest answers, newest first. */
+  recentWaits: { answeredAt: number; waitMs: number }[]
+  /** Resolution of the timestamps behind recentWaits. */
+  timestampResolutionMs: number
+}
+
+/** How many of the newest answers QueueBackend.figures() reads for the insert → answer figures. */
+export const RECENT_WAITS_LIMIT = 500
 
 export interface NewRequest {
   type: string
@@ -135,6 +155,8 @@ export interface QueueBackend {
   recoverStuck(olderThanSeconds: number, maxRetries: number): Promise<RecoverResult>
 
   counts(): Promise<RequestCounts>
+  /** Errored count, oldest pending row, newest insert → answer times (see QueueFigures). */
+  figures(): Promise<QueueFigures>
   maxId(): Promise<number | null>
   list(filter: ListFilter): Promise<RequestsListResult>
   get(id: number): Promise<RequestDetail | null>

@@ -72,7 +72,7 @@ export function toClaimed(r: RawRow): ClaimedRow {
 /** Columns a summary needs (request alias r, response alias s). */
 export const SUMMARY_COLUMNS =
   'r.id, r.request_type, r.endpoint, r.status, r.priority, r.retry_count, r.source_npc, r.source_map, r.correlation_id, ' +
-  'r.created_at, r.updated_at, r.expires_at, s.http_status, s.processing_time_ms'
+  'r.created_at, r.updated_at, r.expires_at, s.http_status, s.processing_time_ms, s.created_at AS answered_at'
 
 export const PREVIEW_CHARS = 160
 
@@ -92,7 +92,8 @@ export function toSummary(r: RawRow): RequestSummary {
     expiresAt: dbTimeToIso(r.expires_at),
     dataPreview: strOrNull(r.preview),
     httpStatus: numOrNull(r.http_status),
-    processingTimeMs: numOrNull(r.processing_time_ms)
+    processingTimeMs: numOrNull(r.processing_time_ms),
+    answeredAt: dbTimeToIso(r.answered_at)
   }
 }
 
@@ -128,7 +129,7 @@ export function truncateUtf8(s: string, maxBytes: number): string {
 export function listWhere(
   filter: ListFilter,
   typeCollation = ''
-): { baseWhere: string; args: unknown[]; pageWhere: string; pageArgs: unknown[] } {
+): { baseWhere: string; args: unknown[]; pageWhere: string; pageArgs: unknown[]; countFrom: string } {
   const where: string[] = []
   const args: unknown[] = []
   if (filter.status && filter.status.length > 0) {
@@ -151,14 +152,38 @@ export function listWhere(
     where.push('r.id = ?')
     args.push(filter.id)
   }
+  if (filter.http) where.push(HTTP_FILTER_SQL[filter.http])
   const baseWhere = where.length ? where.join(' AND ') : '1 = 1'
   const paged = filter.beforeId !== undefined
   return {
     baseWhere,
     args,
     pageWhere: paged ? `${baseWhere} AND r.id < ?` : baseWhere,
-    pageArgs: paged ? [...args, filter.beforeId] : args
+    pageArgs: paged ? [...args, filter.beforeId] : args,
+    // The count only joins the responses when a filter reads them.
+    countFrom: filter.http ? 'ai_requests r LEFT JOIN ai_responses s ON s.request_id = r.id' : 'ai_requests r'
   }
+}
+
+/** `requests.list`'s HTTP status filter (response alias s, LEFT JOINed). */
+const HTTP_FILTER_SQL: Record<NonNullable<ListFilter['http']>, string> = {
+  '2xx': 's.http_status BETWEEN 200 AND 299',
+  '4xx': 's.http_status BETWEEN 400 AND 499',
+  '5xx': 's.http_status BETWEEN 500 AND 599',
+  error: 's.http_status >= 400',
+  none: 's.request_id IS NULL'
+}
+
+/** The newest (answered_at, created_at) pairs → insert → answer times (rows with unparseable times dropped). */
+export function toWaits(raw: RawRow[]): { answeredAt: number; waitMs: number }[] {
+  const out: { answeredAt: number; waitMs: number }[] = []
+  for (const r of raw) {
+    const answeredAt = dbTimeToMs(r.answered_at)
+    const createdAt = dbTimeToMs(r.created_at)
+    if (answeredAt === null || createdAt === null) continue
+    out.push({ answeredAt, waitMs: Math.max(0, answeredAt - createdAt) })
+  }
+  return out
 }
 
 /**

@@ -19,7 +19,8 @@ import {
   type RequestDetail,
   type RequestsListResult,
   type RequestsStats,
-  type RequestsSubmitTestResult
+  type RequestsSubmitTestResult,
+  type ServiceStatus
 } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { EventBus } from '../events'
@@ -37,6 +38,8 @@ import { MysqlQueue } from './mysql-queue'
 import { Poller, type HandlerLookup, type PollerSettings } from './poller'
 import { emptyCounts, statusCode, type QueueBackend } from './queue'
 import { SqliteQueue } from './sqlite-queue'
+import type { QueueFigures } from './queue'
+import { summarize } from './stats'
 
 export interface AiIpcServiceOptions {
   config: Config
@@ -81,6 +84,9 @@ export function isRetryableAtStart(err: unknown): boolean {
 
 const FINISHED: AiRequestStatus[] = ['completed', 'failed', 'timeout', 'cancelled']
 
+/** How often the dashboard's queue figures (QueueBackend.figures) are read at most. */
+const FIGURES_EVERY_MS = 5000
+
 export class AiIpcService extends LifecycleService {
   private backend: QueueBackend | null = null
   private poller: Poller | null = null
@@ -89,7 +95,9 @@ export class AiIpcService extends LifecycleService {
   private unregisterHttp: (() => void) | null = null
   private startRetry: NodeJS.Timeout | null = null
   private startRetryDelay = 1000
-  private failedStarts = 0
+  /** The background start retries: how many so far, and when the next one runs (epoch ms). */
+  private startAttempt = 0
+  private nextStartAt: number | null = null
   private eventTimer: NodeJS.Timeout | null = null
   private changedStatuses = new Set<AiRequestStatus>()
   private changedRows = 0
@@ -97,6 +105,7 @@ export class AiIpcService extends LifecycleService {
   private lastStatsAt = 0
   private emitting = false
   private countsCache: { value: RequestCounts; at: number; tookMs: number } | null = null
+  private figuresCache: { value: QueueFigures; at: number; tookMs: number } | null = null
   private lastFinalStats: string[] = []
   private readonly config: Config
   private readonly log: Logger
@@ -118,17 +127,19 @@ export class AiIpcService extends LifecycleService {
 
   /** Start attempts that failed in a row (0 once running). */
   get startAttempts(): number {
-    return this.failedStarts
+    return this.startAttempt
   }
 
   private scheduleStartRetry(): void {
     if (this.startRetry) return
     const delay = this.startRetryDelay
-    this.failedStarts++
-    this.setDetail(`retrying in ${Math.round(delay / 1000)} s (attempt ${this.failedStarts})`)
+    this.startAttempt++
+    this.setDetail(`retrying in ${Math.round(delay / 1000)} s (attempt ${this.startAttempt})`)
     this.startRetryDelay = Math.min(this.startRetryDelay * 2, 30_000)
+    this.nextStartAt = Date.now() + delay
     this.startRetry = setTimeout(() => {
       this.startRetry = null
+      this.nextStartAt = null
       this.start().catch(() => undefined)
     }, delay)
     this.startRetry.unref()
@@ -173,7 +184,8 @@ export class AiIpcService extends LifecycleService {
     this.unregisterHttp = this.opts.httpClients?.register('ai-service', http) ?? null
     this.poller = poller
     this.startRetryDelay = 1000
-    this.failedStarts = 0
+    this.startAttempt = 0
+    this.nextStartAt = null
     poller.start()
     const every = this.opts.eventEveryMs ?? 1000
     this.eventTimer = setInterval(() => void this.emitEvents(), every)
@@ -207,6 +219,17 @@ export class AiIpcService extends LifecycleService {
     this.registry = null
     this.http = null
     this.backend = null
+  }
+
+  /** The base status plus, while an error retries on its own, the attempt and the next retry time. */
+  override status(): ServiceStatus {
+    const base = super.status()
+    if (base.state !== 'error' || this.startAttempt === 0) return base
+    return {
+      ...base,
+      attempt: this.startAttempt,
+      ...(this.nextStartAt !== null ? { nextRetryAt: new Date(this.nextStartAt).toISOString() } : {})
+    }
   }
 
   finalStats(): string[] {
@@ -308,9 +331,32 @@ export class AiIpcService extends LifecycleService {
     }
   }
 
+  /**
+   * Errored count, oldest pending, newest waits: refreshed at most every 5 s (less often when the
+   * queries are slow). The errored count scans ai_responses, and stats are built every second
+   * whether or not a dashboard is open: the database is what limits bulk throughput.
+   */
+  private async figures(backend: QueueBackend): Promise<QueueFigures | null> {
+    const now = performance.now()
+    const c = this.figuresCache
+    if (c && now - c.at < Math.max(FIGURES_EVERY_MS, c.tookMs * 50)) return c.value
+    try {
+      const value = await backend.figures()
+      this.figuresCache = { value, at: now, tookMs: performance.now() - now }
+      return value
+    } catch (err) {
+      if (c) return c.value
+      if (isConnectionError(err)) return null
+      throw err
+    }
+  }
+
   private async buildStats(): Promise<RequestsStats> {
     const { backend, poller } = this.require()
     const counts = await this.counts(backend)
+    const figures = await this.figures(backend)
+    const nowMs = Date.now()
+    const waits = (figures?.recentWaits ?? []).filter((w) => nowMs - w.answeredAt <= 60_000).map((w) => w.waitMs)
     const p = this.config.polling
     const o = this.opts.pollerOverrides ?? {}
     const t = poller.stats.totals
@@ -322,6 +368,12 @@ export class AiIpcService extends LifecycleService {
       counts,
       ratePerSecond: poller.stats.ratePerSecond(),
       latencyMs: poller.stats.latencySummary(),
+      waitMs: summarize(waits),
+      waitResolutionMs: figures?.timestampResolutionMs ?? (backend.driver === 'mysql' ? 1000 : 1),
+      errored: figures?.errored ?? 0,
+      oldestPendingAt: figures && figures.oldestPendingAt !== null ? new Date(figures.oldestPendingAt).toISOString() : null,
+      errorRate: poller.stats.errorRate(),
+      lastError: poller.stats.lastError,
       handlers: poller.stats.handlerStats(),
       totals: {
         processed: t.processed,
@@ -391,6 +443,7 @@ export class AiIpcService extends LifecycleService {
     this.log.info(`purged ${deleted} finished request(s) older than ${input.olderThanDays} day(s)`, { statuses })
     if (deleted > 0) this.noteChange(statuses, deleted)
     this.countsCache = null
+    this.figuresCache = null
     return { deleted }
   }
 

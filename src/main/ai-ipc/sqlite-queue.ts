@@ -28,6 +28,8 @@ import {
   type RowState
 } from './queue'
 import { PREVIEW_CHARS, SUMMARY_COLUMNS, listPage, listWhere, num, status as toStatus, toClaimed, toResponse, toSummary, type RawRow } from './rows'
+import { RECENT_WAITS_LIMIT, type QueueFigures } from './queue'
+import { dbTimeToMs, toWaits } from './rows'
 
 const NOW = "strftime('%Y-%m-%d %H:%M:%f','now')"
 
@@ -282,13 +284,24 @@ export class SqliteQueue implements QueueBackend {
     return out
   }
 
+  async figures(): Promise<QueueFigures> {
+    const errored = this.stmt(
+      "SELECT COUNT(*) AS n FROM ai_responses s JOIN ai_requests r ON r.id = s.request_id WHERE s.http_status >= 400 AND r.status = 'completed'"
+    ).get() as RawRow
+    const oldest = this.stmt("SELECT MIN(created_at) AS t FROM ai_requests WHERE status = 'pending'").get() as RawRow
+    const waits = this.stmt(
+      'SELECT s.created_at AS answered_at, r.created_at FROM ai_responses s JOIN ai_requests r ON r.id = s.request_id ORDER BY s.id DESC LIMIT ?'
+    ).all(RECENT_WAITS_LIMIT) as RawRow[]
+    return { errored: num(errored.n), oldestPendingAt: dbTimeToMs(oldest.t), recentWaits: toWaits(waits), timestampResolutionMs: 1 }
+  }
+
   async maxId(): Promise<number | null> {
     const row = this.stmt('SELECT MAX(id) AS m FROM ai_requests').get() as RawRow | undefined
     return row?.m === null || row?.m === undefined ? null : num(row.m)
   }
 
   async list(filter: ListFilter): Promise<RequestsListResult> {
-    const { baseWhere, args, pageWhere, pageArgs } = listWhere(filter, ' COLLATE NOCASE')
+    const { baseWhere, args, pageWhere, pageArgs, countFrom } = listWhere(filter, ' COLLATE NOCASE')
     const rows = this.database
       .prepare(
         `SELECT ${SUMMARY_COLUMNS}, substr(r.request_data, 1, ${PREVIEW_CHARS}) AS preview ` +
@@ -296,7 +309,7 @@ export class SqliteQueue implements QueueBackend {
       )
       .all(...pageArgs, filter.limit + 1) as RawRow[]
     const totalRow = this.database
-      .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ai_requests r WHERE ${baseWhere} LIMIT ${LIST_TOTAL_CAP + 1})`)
+      .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${countFrom} WHERE ${baseWhere} LIMIT ${LIST_TOTAL_CAP + 1})`)
       .get(...args) as RawRow
     return listPage(rows, num(totalRow.n), filter.limit)
   }

@@ -95,14 +95,20 @@ export class RateWindow {
     this.counts[i]! += n
   }
 
-  rate(now: number): number {
+  /** Events in the window (the current partial second included). */
+  sum(now: number): number {
     const cur = Math.floor(now / 1000)
     let sum = 0
     for (let i = 0; i < this.seconds; i++) {
       const s = this.secs[i]!
-      // The current second is partial: count the last `seconds` complete ones plus it, over seconds + fraction.
       if (s >= 0 && cur - s < this.seconds) sum += this.counts[i]!
     }
+    return sum
+  }
+
+  rate(now: number): number {
+    // The current second is partial: count the last `seconds` complete ones plus it, over seconds + fraction.
+    const sum = this.sum(now)
     const span = this.seconds - 1 + (now % 1000) / 1000
     return span > 0 ? Math.round((sum / span) * 100) / 100 : 0
   }
@@ -123,18 +129,52 @@ interface HandlerFigures {
   processed: number
   failed: number
   retried: number
+  errored: number
+  fallbacks: number
   rate: RateWindow
   latency: LatencyWindow
 }
 
+/** p50/p95/p99 of plain values (ms), nearest rank; null for none. */
+export function summarize(values: readonly number[]): LatencySummary | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const pick = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))]!
+  return { p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), samples: sorted.length }
+}
+
 /** Handler keys are bounded: a flood of unknown types must not grow memory. */
 const MAX_HANDLER_KEYS = 64
+
+/** What the dashboard learns about one answer besides its status and timing (all optional). */
+export interface AnswerInfo {
+  id?: number
+  /** The response row's http_status. */
+  httpStatus?: number
+  /** The response row's error_message. */
+  error?: string | null
+  /** The handler answered from a template (metadata.source = "fallback"). */
+  fallback?: boolean
+}
+
+export interface LastErrorAnswer {
+  at: string
+  id: number
+  handler: string
+  httpStatus: number
+  message: string
+}
 
 export class PollerStats {
   readonly totals: Totals = { processed: 0, failed: 0, expired: 0, retried: 0, recovered: 0, cancelledInFlight: 0, batches: 0, polls: 0 }
   private readonly rate = new RateWindow()
   private readonly latency = new LatencyWindow()
   private readonly handlers = new Map<string, HandlerFigures>()
+  /** Answers and errored answers (HTTP >= 400) over the last 60 s, for the error rate. */
+  private readonly answered60 = new RateWindow(60)
+  private readonly errored60 = new RateWindow(60)
+  /** The most recent answer with HTTP >= 400. */
+  lastError: LastErrorAnswer | null = null
 
   constructor(private readonly startedAt = Date.now()) {}
 
@@ -144,7 +184,7 @@ export class PollerStats {
       const key = this.handlers.size >= MAX_HANDLER_KEYS ? '(other)' : name
       h = this.handlers.get(key)
       if (!h) {
-        h = { processed: 0, failed: 0, retried: 0, rate: new RateWindow(), latency: new LatencyWindow() }
+        h = { processed: 0, failed: 0, retried: 0, errored: 0, fallbacks: 0, rate: new RateWindow(), latency: new LatencyWindow() }
         this.handlers.set(key, h)
       }
     }
@@ -152,8 +192,22 @@ export class PollerStats {
   }
 
   /** A response was committed for a row: completed or failed. */
-  answered(handler: string, status: 'completed' | 'failed', handlerMs: number, totalMs: number, now = Date.now()): void {
+  answered(handler: string, status: 'completed' | 'failed', handlerMs: number, totalMs: number, now = Date.now(), info?: AnswerInfo): void {
     const h = this.handler(handler)
+    this.answered60.add(1, now)
+    const httpStatus = info?.httpStatus ?? (status === 'failed' ? 500 : 200)
+    if (httpStatus >= 400) {
+      h.errored++
+      this.errored60.add(1, now)
+      this.lastError = {
+        at: new Date(now).toISOString(),
+        id: info?.id ?? 0,
+        handler,
+        httpStatus,
+        message: info?.error ?? `HTTP ${httpStatus}`
+      }
+    }
+    if (info?.fallback) h.fallbacks++
     if (status === 'completed') {
       this.totals.processed++
       h.processed++
@@ -180,6 +234,13 @@ export class PollerStats {
     return this.rate.rate(now)
   }
 
+  /** Share of the answers of the last 60 s with HTTP >= 400; null without answers. */
+  errorRate(now = Date.now()): number | null {
+    const all = this.answered60.sum(now)
+    if (all <= 0) return null
+    return Math.min(1, Math.round((this.errored60.sum(now) / all) * 1000) / 1000)
+  }
+
   latencySummary(now = Date.now()): LatencySummary | null {
     return this.latency.summary(now)
   }
@@ -192,7 +253,9 @@ export class PollerStats {
         failed: h.failed,
         retried: h.retried,
         ratePerSecond: h.rate.rate(now),
-        latencyMs: h.latency.summary(now)
+        latencyMs: h.latency.summary(now),
+        errored: h.errored,
+        fallbacks: h.fallbacks
       }))
       .sort((a, b) => b.processed + b.failed - (a.processed + a.failed) || a.handler.localeCompare(b.handler))
   }

@@ -236,12 +236,12 @@ export class AdminServer {
     }
     const id = randomUUID().slice(0, 8)
     this.clients.set(ws, id)
-    this.opts.log.info('bridge client connected', { client: id, remote: req.socket.remoteAddress })
+    this.opts.log.debug('bridge client connected', { client: id, remote: req.socket.remoteAddress })
     this.send(ws, { t: 'hello', version: this.opts.version, methods: METHOD_NAMES, events: EVENT_NAMES })
     ws.on('message', (data, isBinary) => void this.handleMessage(ws, id, data, isBinary))
     ws.on('close', () => {
       this.clients.delete(ws)
-      this.opts.log.info('bridge client disconnected', { client: id })
+      this.opts.log.debug('bridge client disconnected', { client: id })
     })
     ws.on('error', (err) => this.opts.log.warn('bridge socket error', { client: id, error: err.message }))
   }

@@ -14,7 +14,7 @@ import type {
   ResponseRow,
   RowState
 } from '../../../src/main/ai-ipc/queue'
-import { emptyCounts } from '../../../src/main/ai-ipc/queue'
+import { emptyCounts, type QueueFigures } from '../../../src/main/ai-ipc/queue'
 
 export interface FakeRow {
   id: number
@@ -195,6 +195,10 @@ export class FakeQueue implements QueueBackend {
       }
     }
     return out
+  }
+
+  async figures(): Promise<QueueFigures> {
+    return { errored: 0, oldestPendingAt: null, recentWaits: [], timestampResolutionMs: 1 }
   }
 
   async counts(): Promise<RequestCounts> {

@@ -116,7 +116,8 @@ const row = (id: number, status: RequestSummary['status'] = 'pending'): RequestS
   expiresAt: null,
   dataPreview: null,
   httpStatus: null,
-  processingTimeMs: null
+  processingTimeMs: null,
+  answeredAt: null
 })
 
 describe('row reconciliation and rate window', () => {

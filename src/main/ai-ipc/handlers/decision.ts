@@ -8,7 +8,7 @@
  */
 import { callNpcService, fallbackMetadata, npcPrecheck, parseNpcRequest, serviceMetadata } from './npc-service'
 import { firstStringField, isPlainObject } from './request-data'
-import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
+import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome, asFallback } from './types'
 
 export const DEFAULT_ACTION = 'idle'
 
@@ -46,7 +46,7 @@ export class DecisionHandler implements AiHandler {
     }
     const reason = res.ok ? 'AI service reply has no action' : res.reason
     ctx.log.debug('decision fallback', { npc: who.key, reason })
-    return ok({
+    return asFallback(ok({
       status: 'ok',
       npc_id: who.responseId,
       action: fallbackAction(data),
@@ -55,7 +55,7 @@ export class DecisionHandler implements AiHandler {
       reasoning: 'AI service unavailable: rule-based default action',
       metadata: fallbackMetadata(reason),
       timestamp: isoNow(ctx)
-    })
+    }))
   }
 }
 

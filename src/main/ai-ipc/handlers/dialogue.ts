@@ -13,7 +13,7 @@
 import { detectEmotion } from './emotion'
 import { callNpcService, fallbackMetadata, npcPrecheck, parseNpcRequest, serviceMetadata, stableHash, type NpcIdentity } from './npc-service'
 import { firstStringField, isPlainObject, stringField } from './request-data'
-import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
+import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome, asFallback } from './types'
 
 export type NpcType = 'merchant' | 'guard' | 'quest_giver' | 'healer' | 'blacksmith' | 'default'
 
@@ -133,7 +133,7 @@ export class DialogueHandler implements AiHandler {
     }
     const reason = res.ok ? 'AI service reply has no response text' : res.reason
     ctx.log.debug('dialogue fallback', { npc: who.key, reason })
-    return ok(fallbackDialogue(who, data, message, req, ctx, reason))
+    return asFallback(ok(fallbackDialogue(who, data, message, req, ctx, reason)))
   }
 }
 

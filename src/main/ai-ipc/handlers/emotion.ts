@@ -7,7 +7,7 @@
  */
 import { callNpcService, fallbackMetadata, npcPrecheck, parseNpcRequest, serviceMetadata } from './npc-service'
 import { firstStringField } from './request-data'
-import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome } from './types'
+import { isoNow, ok, type AiHandler, type AiRequest, type HandlerContext, type HandlerOutcome, asFallback } from './types'
 
 export type Emotion = 'angry' | 'sad' | 'fearful' | 'happy' | 'curious' | 'friendly' | 'neutral'
 
@@ -98,13 +98,13 @@ export class EmotionHandler implements AiHandler {
     const reason = res.ok ? 'AI service reply has no emotion' : res.reason
     ctx.log.debug('emotion fallback', { npc: who.key, reason })
     const detected = detectEmotion(text)
-    return ok({
+    return asFallback(ok({
       status: 'ok',
       npc_id: who.responseId,
       emotion: detected.emotion,
       intensity: detected.intensity,
       metadata: fallbackMetadata(reason, { keywords: detected.keywords }),
       timestamp: isoNow(ctx)
-    })
+    }))
   }
 }

@@ -90,6 +90,8 @@ export type HandlerOutcome =
        * writes it verbatim instead of serializing `response` again: use `successResponse(outcome)`.
        */
       json?: string
+      /** A template answer because the AI service was down or refused (metadata.source = "fallback"); counted in the stats. */
+      fallback?: boolean
     }
   /** Bad input: completed, 400, `{"status":"error","error":msg,"code":400}`. */
   | { kind: 'validation'; message: string }
@@ -162,7 +164,7 @@ export function clipErrorMessage(message: string): string {
 export type Settlement =
   | {
       status: 'completed' | 'failed'
-      response: { data: string; httpStatus: number; error: string | null }
+      response: { data: string; httpStatus: number; error: string | null; fallback?: boolean }
     }
   | { status: 'retry'; message: string; httpStatus: 500 | 504 }
 
@@ -173,7 +175,15 @@ export type Settlement =
 export function settleOutcome(outcome: HandlerOutcome, opts: { retriesLeft: boolean; nowMs: number }): Settlement {
   switch (outcome.kind) {
     case 'ok':
-      return { status: 'completed', response: { data: successResponse(outcome), httpStatus: outcome.httpStatus ?? 200, error: null } }
+      return {
+        status: 'completed',
+        response: {
+          data: successResponse(outcome),
+          httpStatus: outcome.httpStatus ?? 200,
+          error: null,
+          ...(outcome.fallback ? { fallback: true } : {})
+        }
+      }
     case 'validation':
       return {
         status: 'completed',
@@ -215,6 +225,11 @@ export function validation(message: string): HandlerOutcome {
 
 export function retryable(message: string, httpStatus: 500 | 504): HandlerOutcome {
   return { kind: 'retryable', message, httpStatus }
+}
+
+/** The same ok outcome marked as a template fallback (see OkOutcome.fallback). */
+export function asFallback(outcome: OkOutcome): OkOutcome {
+  return { ...outcome, fallback: true }
 }
 
 /** ISO 8601 timestamp of `ctx.now()`. */

@@ -5,7 +5,7 @@
 import type { ConnectionInfo } from '../api/live-client'
 import { useConnectionStore } from '../stores/connection'
 import { useStatusStore } from '../stores/status'
-import { formatClock } from './format'
+import { formatAsOf } from './requests/health'
 import { Badge, type Tone } from './StateBadge'
 import { useNow } from './use-now'
 
@@ -51,7 +51,7 @@ export function ConnectionBanner(): React.JSX.Element | null {
         <strong>{text}</strong>
         <span className="banner__detail">
           {info.reason ? `${info.reason}. ` : ''}
-          {receivedAt ? `Showing what was last received at ${formatClock(receivedAt)}. ` : ''}
+          {receivedAt ? `Showing what was last received, ${formatAsOf(receivedAt)}. ` : ''}
           {info.state === 'disconnected' && info.retryAt ? <RetryCountdown retryAt={info.retryAt} /> : null}
         </span>
       </div>

@@ -1,10 +1,19 @@
 /**
- * Overview: the host at a glance — version, mode, uptime (ticking locally between pushes), memory,
- * data folder — and one card per service with its state, detail, error and how long it has been so.
- * Live through the `app.status` event; when the connection is down it shows the last values, marked.
+ * Overview: the host at a glance — the AI request queue's health (pending, oldest pending row,
+ * rate, error rate, AI service reachability, last error; each a link to the matching Requests
+ * view), version, mode, uptime (ticking locally between pushes), memory, data folder — and one
+ * card per service with its state, detail, error (with its retry countdown) and how long it has
+ * been so. Live through the `app.status` and `requests.stats` events; when the connection is down
+ * it shows the last values, greyed and dated.
  */
-import type { AppStatus, ServiceStatus } from '../../../shared/contract'
-import { formatAgo, formatBytes, formatClock, formatDateTime, formatDuration } from '../components/format'
+import { useEffect } from 'react'
+import type { AppStatus, RequestsStats, ServiceStatus } from '../../../shared/contract'
+import { getClient } from '../api/client'
+import { formatAgo, formatBytes, formatDateTime, formatDuration } from '../components/format'
+import { formatCount, formatMs, formatRate } from '../components/requests/format'
+import { formatAsOf, formatPercent, retryText } from '../components/requests/health'
+import { probeSavedAiService, useAiServiceStore } from '../stores/ai-service'
+import { attachRequestsStore, refreshStats, requestsHref, useRequestsStore } from '../stores/requests'
 import { StateBadge } from '../components/StateBadge'
 import { useNow } from '../components/use-now'
 import { useConnectionStore } from '../stores/connection'
@@ -26,10 +35,11 @@ export function OverviewPage(): React.JSX.Element {
       {status && receivedAt ? (
         <>
           {!live ? (
-            <p className="stale-note">
-              Not live: these are the values received at {formatClock(receivedAt)}.
+            <p className="stale-note" data-testid="overview-asof">
+              Not live: the values below are {formatAsOf(receivedAt)}.
             </p>
           ) : null}
+          <QueueHealth live={live} />
           <AppSummary status={status} receivedAt={receivedAt} live={live} />
           <section aria-labelledby="services-heading" className={`overview__services${live ? '' : ' is-stale'}`}>
             <h2 id="services-heading">Services</h2>
@@ -53,6 +63,140 @@ export function OverviewPage(): React.JSX.Element {
         <p className="empty-state">{live ? 'Loading status…' : 'Waiting for the connection to WARP Host…'}</p>
       )}
     </div>
+  )
+}
+
+/** How often the Overview probes the AI service while shown. */
+const AI_PROBE_EVERY_MS = 30_000
+const STATS_RETRY_MS = 5000
+
+/** The queue's health at a glance; every figure links to the Requests view that explains it. */
+function QueueHealth({ live }: { live: boolean }): React.JSX.Element {
+  const stats = useRequestsStore((s) => s.stats)
+  const statsAt = useRequestsStore((s) => s.statsAt)
+  const statsError = useRequestsStore((s) => s.statsError)
+  useEffect(() => {
+    if (!live) return
+    const client = getClient()
+    attachRequestsStore(client)
+    void refreshStats()
+    void probeSavedAiService(client)
+    const probe = setInterval(() => void probeSavedAiService(client), AI_PROBE_EVERY_MS)
+    // Events keep the stats fresh; ask again while the poller is unavailable.
+    const retry = setInterval(() => {
+      if (useRequestsStore.getState().statsError) void refreshStats()
+    }, STATS_RETRY_MS)
+    return () => {
+      clearInterval(probe)
+      clearInterval(retry)
+    }
+  }, [live])
+  return (
+    <section aria-labelledby="queue-health-heading" className={`queue-health${live ? '' : ' is-stale'}`} data-testid="queue-health">
+      <div className="queue-health__head">
+        <h2 id="queue-health-heading">AI request queue</h2>
+        {!live && statsAt ? <span className="muted">{formatAsOf(statsAt)}</span> : null}
+        <a href={requestsHref()} className="queue-health__all">
+          Open Requests →
+        </a>
+      </div>
+      {stats ? (
+        <QueueFigures stats={stats} />
+      ) : statsError ? (
+        <a className="health-item health-item--bad" href={requestsHref()} data-testid="health-unavailable">
+          <span className="health-item__label">Poller</span>
+          <span className="health-item__value">Unavailable</span>
+          <span className="health-item__sub">{statsError.message}</span>
+        </a>
+      ) : (
+        <p className="muted">Loading the queue figures…</p>
+      )}
+    </section>
+  )
+}
+
+function QueueFigures({ stats }: { stats: RequestsStats }): React.JSX.Element {
+  const now = useNow()
+  const ai = useAiServiceStore((s) => s.saved)
+  const aiError = useAiServiceStore((s) => s.error)
+  const oldest = stats.oldestPendingAt ? Date.parse(stats.oldestPendingAt) : null
+  const oldestAge = oldest !== null && Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : null
+  const stuckish = stats.counts.processing > stats.inFlight
+  const err = stats.lastError
+  return (
+    <div className="health-grid">
+      <HealthItem
+        label="Pending"
+        value={formatCount(stats.counts.pending)}
+        sub={oldestAge === null ? 'nothing waiting' : `oldest waits ${formatDuration(oldestAge)}`}
+        tone={oldestAge !== null && oldestAge > 30 ? 'warn' : undefined}
+        href={requestsHref({ statuses: ['pending'] })}
+        testId="health-pending"
+      />
+      <HealthItem
+        label="Processing"
+        value={formatCount(stats.counts.processing)}
+        sub={`${formatCount(stats.inFlight)} in flight here${stuckish ? ' · others held elsewhere or stuck' : ''}`}
+        tone={stuckish ? 'warn' : undefined}
+        href={requestsHref({ statuses: ['processing'] })}
+        testId="health-processing"
+      />
+      <HealthItem
+        label="Rate"
+        value={`${formatRate(stats.ratePerSecond)}/s`}
+        sub={stats.waitMs ? `NPC waits p50 ${formatMs(stats.waitMs.p50)} · p95 ${formatMs(stats.waitMs.p95)}` : 'answers per second, 10 s'}
+        href={requestsHref()}
+        testId="health-rate"
+      />
+      <HealthItem
+        label="Error rate"
+        value={formatPercent(stats.errorRate)}
+        sub={`last 60 s · ${formatCount(stats.errored)} errored, ${formatCount(stats.counts.failed)} failed in the table`}
+        tone={stats.errorRate !== null && stats.errorRate > 0 ? 'warn' : undefined}
+        href={requestsHref({ http: 'error' })}
+        testId="health-errors"
+      />
+      <HealthItem
+        label="AI service"
+        value={ai ? (ai.ok ? 'Reachable' : ai.status === 'error' || ai.status === 'timeout' ? 'Unreachable' : `HTTP ${ai.statusCode ?? '?'}`) : aiError ? 'Unknown' : 'Checking…'}
+        sub={ai ? (ai.ok ? `${ai.url} · ${formatMs(ai.responseTimeMs)}` : ai.message) : (aiError ?? 'probing <base_url>/health')}
+        tone={ai && !ai.ok ? 'bad' : undefined}
+        href={requestsHref({ type: 'ai_npc_dialogue' })}
+        testId="health-ai"
+      />
+      <HealthItem
+        label="Last error"
+        value={err ? `HTTP ${err.httpStatus}` : 'None'}
+        sub={err ? `#${err.id} · ${err.handler} · ${formatAgo(err.at, now)}: ${err.message}` : 'no error answer since the poller started'}
+        tone={err ? 'warn' : undefined}
+        href={err && err.id > 0 ? requestsHref({ id: String(err.id) }) : requestsHref({ http: 'error' })}
+        testId="health-last-error"
+      />
+    </div>
+  )
+}
+
+function HealthItem({
+  label,
+  value,
+  sub,
+  tone,
+  href,
+  testId
+}: {
+  label: string
+  value: string
+  sub: string
+  tone?: 'warn' | 'bad' | undefined
+  href: string
+  testId: string
+}): React.JSX.Element {
+  return (
+    <a className={`health-item${tone ? ` health-item--${tone}` : ''}`} href={href} data-testid={testId} title={sub}>
+      <span className="health-item__label">{label}</span>
+      <span className="health-item__value">{value}</span>
+      <span className="health-item__sub">{sub}</span>
+    </a>
   )
 }
 
@@ -105,6 +249,11 @@ function Stat({
   )
 }
 
+/** 13:05:09 (24-hour) for an ISO time. */
+function formatClockShort(iso: string): string {
+  return formatAsOf(Date.parse(iso)).replace(/^as of /, '')
+}
+
 function ServiceCard({ service }: { service: ServiceStatus }): React.JSX.Element {
   const now = useNow()
   const headingId = `service-${service.name}`
@@ -123,8 +272,13 @@ function ServiceCard({ service }: { service: ServiceStatus }): React.JSX.Element
           <strong>Error:</strong> {service.error}
         </p>
       ) : null}
+      {service.state === 'error' && retryText(service, now) ? (
+        <p className="service-card__retry" data-testid={`retry-${service.name}`}>
+          {retryText(service, now)}
+        </p>
+      ) : null}
       <p className="service-card__since muted" title={formatDateTime(service.since)}>
-        Since {formatClock(Date.parse(service.since))} ({formatAgo(service.since, now)})
+        Since {formatClockShort(service.since)} ({formatAgo(service.since, now)})
       </p>
     </li>
   )

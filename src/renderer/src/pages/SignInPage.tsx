@@ -4,6 +4,7 @@
  */
 import { useId, useState } from 'react'
 import { useConnectionStore } from '../stores/connection'
+import { dashboardLinkExample } from './sign-in-url'
 import './sign-in.css'
 
 export function SignInPage(): React.JSX.Element {
@@ -37,7 +38,9 @@ export function SignInPage(): React.JSX.Element {
           <ul>
             <li>
               When the host starts, its log prints a ready-to-open link:
-              <code className="signin__example">WARP Host ready in … ms: dashboard http://127.0.0.1:8787/?token=…</code>
+              <code className="signin__example" data-testid="signin-example">
+                WARP Host ready in … ms: dashboard {dashboardLinkExample(window.location.origin)}
+              </code>
               Open that link, or paste the part after <code>token=</code> below.
             </li>
             <li>

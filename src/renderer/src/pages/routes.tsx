@@ -17,11 +17,13 @@ export interface PageRoute {
   component: ComponentType
   /** Marked "soon" in the navigation: the capability is not in this version yet. */
   planned?: boolean
+  /** Services whose failure the navigation flags on this entry ('*' = any service). */
+  services?: readonly string[]
 }
 
 export const ROUTES: readonly PageRoute[] = [
-  { path: 'overview', label: 'Overview', component: OverviewPage },
-  { path: 'requests', label: 'Requests', component: RequestsPage },
+  { path: 'overview', label: 'Overview', component: OverviewPage, services: ['*'] },
+  { path: 'requests', label: 'Requests', component: RequestsPage, services: ['ai-ipc'] },
   {
     path: 'sessions',
     label: 'Sessions',

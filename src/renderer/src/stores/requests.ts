@@ -18,6 +18,8 @@ import { create } from 'zustand'
 import {
   AI_REQUEST_STATUSES,
   ContractCallError,
+  HTTP_STATUS_FILTERS,
+  type HttpStatusFilter,
   type AiRequestStatus,
   type ContractClient,
   type ContractErrorCode,
@@ -51,9 +53,11 @@ export interface RequestsFilters {
   map: string
   /** As typed; must be a request id (1 … 2^32−1) to be sent. */
   id: string
+  /** The answer's HTTP status class ('' = any). */
+  http: HttpStatusFilter | ''
 }
 
-export const EMPTY_FILTERS: RequestsFilters = { statuses: [], type: '', npc: '', map: '', id: '' }
+export const EMPTY_FILTERS: RequestsFilters = { statuses: [], type: '', npc: '', map: '', id: '', http: '' }
 
 export interface ServerError {
   code: ContractErrorCode | 'client'
@@ -69,9 +73,13 @@ export interface RatePoint {
 
 export type ActionKind = 'retry' | 'retryAll' | 'cancel' | 'resetStuck' | 'purge' | 'submitTest' | 'loadOlder'
 
+/** ok ✓ · warn ⚠ (the action ran but its result is bad news, e.g. a test request that failed) · error ✕ (the action failed). */
+export type OutcomeTone = 'ok' | 'warn' | 'error'
+
 export interface ActionOutcome {
   kind: ActionKind
   ok: boolean
+  tone: OutcomeTone
   text: string
   /** Epoch ms (lets the page tell two equal messages apart). */
   at: number
@@ -173,7 +181,51 @@ export function describeError(e: ServerError): string {
 }
 
 export function filtersActive(f: RequestsFilters): boolean {
-  return f.statuses.length > 0 || f.type.trim() !== '' || f.npc.trim() !== '' || f.map.trim() !== '' || f.id.trim() !== ''
+  return f.statuses.length > 0 || f.type.trim() !== '' || f.npc.trim() !== '' || f.map.trim() !== '' || f.id.trim() !== '' || f.http !== ''
+}
+
+/**
+ * Filters from a link's query (`#/requests?status=pending,processing&http=error&id=42`), so other
+ * pages can link to a filtered Requests view; null when the query names no filter. Unknown
+ * statuses and HTTP classes are ignored.
+ */
+export function filtersFromQuery(query: string): RequestsFilters | null {
+  const q = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)
+  const keys = ['status', 'type', 'npc', 'map', 'id', 'http']
+  if (!keys.some((k) => q.has(k))) return null
+  const statuses = (q.get('status') ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v): v is AiRequestStatus => (AI_REQUEST_STATUSES as readonly string[]).includes(v))
+  const http = q.get('http') ?? ''
+  return {
+    statuses: AI_REQUEST_STATUSES.filter((st) => statuses.includes(st)),
+    type: q.get('type') ?? '',
+    npc: q.get('npc') ?? '',
+    map: q.get('map') ?? '',
+    id: q.get('id') ?? '',
+    http: (HTTP_STATUS_FILTERS as readonly string[]).includes(http) ? (http as HttpStatusFilter) : ''
+  }
+}
+
+/** The link to a filtered Requests view (see filtersFromQuery). */
+export function requestsHref(f: Partial<Pick<RequestsFilters, 'statuses' | 'http' | 'id' | 'type'>> = {}): string {
+  const q = new URLSearchParams()
+  if (f.statuses && f.statuses.length > 0) q.set('status', f.statuses.join(','))
+  if (f.http) q.set('http', f.http)
+  if (f.type) q.set('type', f.type)
+  if (f.id) q.set('id', f.id)
+  const qs = q.toString()
+  return qs ? `#/requests?${qs}` : '#/requests'
+}
+
+/** What the result line says after "Send test request": a test that did not succeed is never a check mark. */
+export function testOutcome(v: Pick<RequestsSubmitTestResult, 'id' | 'status' | 'response'>): { tone: OutcomeTone; text: string } {
+  const http = v.response?.httpStatus ?? null
+  if (v.status === 'pending' || v.status === 'processing') return { tone: 'warn', text: `Test request #${v.id} is still ${v.status}` }
+  if (v.status === 'completed' && (http === null || http < 400)) return { tone: 'ok', text: `Test request #${v.id} completed` }
+  if (v.status === 'completed') return { tone: 'warn', text: `Test request #${v.id} completed with HTTP ${http} (an error answer)` }
+  return { tone: 'warn', text: `Test request #${v.id} ${v.status}${http !== null ? ` (HTTP ${http})` : ''}` }
 }
 
 /** The `requests.list` input for these filters, or a problem that keeps the call from being made. */
@@ -206,6 +258,7 @@ export function buildListInput(
     if (!Number.isInteger(n) || n < 1 || n > ID_MAX) return { problem: 'Id must be a whole number from 1 to 4294967295' }
     input.id = n
   }
+  if (f.http) input.http = f.http
   if (beforeId !== undefined) input.beforeId = beforeId
   return { input }
 }
@@ -218,6 +271,7 @@ function sameRow(a: RequestSummary, b: RequestSummary): boolean {
     a.retryCount === b.retryCount &&
     a.httpStatus === b.httpStatus &&
     a.processingTimeMs === b.processingTimeMs &&
+    a.answeredAt === b.answeredAt &&
     a.priority === b.priority &&
     a.type === b.type &&
     a.endpoint === b.endpoint &&
@@ -460,7 +514,7 @@ export async function loadOlder(): Promise<void> {
     })
   } catch (err) {
     if (seq !== listSeq) return
-    set({ loadingOlder: false, outcome: { kind: 'loadOlder', ok: false, text: `Could not load older requests: ${describeError(toServerError(err))}`, at: Date.now() } })
+    set({ loadingOlder: false, outcome: { kind: 'loadOlder', ok: false, tone: 'error', text: `Could not load older requests: ${describeError(toServerError(err))}`, at: Date.now() } })
   }
 }
 
@@ -498,6 +552,13 @@ export function receiveChanged(hint: RequestsChanged): void {
 export function setFilters(patch: Partial<RequestsFilters>): void {
   set((s) => ({ filters: { ...s.filters, ...patch }, checked: new Set<number>(), olderLoaded: false, scrolledAway: false }))
   void loadFirstPage()
+}
+
+/** Filters from a link (`#/requests?status=…`): replaces the current ones when the link names any. */
+export function applyFiltersFromHash(hash: string): void {
+  const i = hash.indexOf('?')
+  const f = i >= 0 ? filtersFromQuery(hash.slice(i)) : null
+  if (f) setFilters(f)
 }
 
 export function clearFilters(): void {
@@ -571,16 +632,22 @@ function refreshDetailIfChanged(): void {
 
 // --- actions ----------------------------------------------------------------------------------
 
-async function runAction<T>(kind: ActionKind, work: (c: ContractClient) => Promise<T>, describe: (v: T) => string): Promise<T | null> {
+async function runAction<T>(
+  kind: ActionKind,
+  work: (c: ContractClient) => Promise<T>,
+  describe: (v: T) => string | { tone: OutcomeTone; text: string }
+): Promise<T | null> {
   if (get().busy) return null
   set({ busy: kind })
   try {
     const value = await work(requireClient())
-    set({ busy: null, outcome: { kind, ok: true, text: describe(value), at: Date.now() } })
+    const d = describe(value)
+    const { tone, text } = typeof d === 'string' ? { tone: 'ok' as const, text: d } : d
+    set({ busy: null, outcome: { kind, ok: true, tone, text, at: Date.now() } })
     afterAction()
     return value
   } catch (err) {
-    set({ busy: null, outcome: { kind, ok: false, text: describeError(toServerError(err)), at: Date.now() } })
+    set({ busy: null, outcome: { kind, ok: false, tone: 'error', text: describeError(toServerError(err)), at: Date.now() } })
     return null
   }
 }
@@ -671,7 +738,7 @@ export async function submitTest(input: MethodInput<'requests.submitTest'>): Pro
   const result = await runAction(
     'submitTest',
     (c) => c.call('requests.submitTest', input),
-    (v) => `Test request #${v.id} ${v.status === 'pending' || v.status === 'processing' ? `is still ${v.status}` : v.status}`
+    testOutcome
   )
   if (result) {
     set({ testResult: result })

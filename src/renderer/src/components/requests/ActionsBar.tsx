@@ -10,7 +10,8 @@ import {
   dismissOutcome,
   retryAllFailed,
   retrySelected,
-  useRequestsStore
+  useRequestsStore,
+  type OutcomeTone
 } from '../../stores/requests'
 import { formatCount } from './format'
 
@@ -101,13 +102,16 @@ export function ActionsBar({ onOpen }: { onOpen: (d: 'purge' | 'reset') => void 
   )
 }
 
+/** The mark before a result line: never a check mark for something that did not work. */
+export const OUTCOME_MARK: Record<OutcomeTone, string> = { ok: '✓ ', warn: '⚠ ', error: '✕ ' }
+
 function Outcome(): React.JSX.Element {
   const outcome = useRequestsStore((s) => s.outcome)
   return (
     <div className="rq-outcome-slot" role="status" aria-live="polite" data-testid="rq-outcome">
       {outcome && (
-        <span className={`rq-outcome ${outcome.ok ? 'rq-outcome-ok' : 'rq-outcome-error'}`}>
-          <span aria-hidden="true">{outcome.ok ? '✓ ' : '✕ '}</span>
+        <span className={`rq-outcome rq-outcome-${outcome.tone}`} data-tone={outcome.tone}>
+          <span aria-hidden="true">{OUTCOME_MARK[outcome.tone]}</span>
           {outcome.text}
           <button type="button" className="button button--quiet rq-tiny" aria-label="Dismiss" onClick={dismissOutcome}>
             ×

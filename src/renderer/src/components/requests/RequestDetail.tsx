@@ -6,7 +6,8 @@
 import { memo, useState } from 'react'
 import type { RequestDetail as Detail } from '../../../../shared/contract'
 import { cancelIds, describeError, openDetail, retryIds, useRequestsStore } from '../../stores/requests'
-import { formatMs, formatTimestamp, prettyPayload } from './format'
+import { formatMs, formatTime, formatTimestamp, prettyPayload } from './format'
+import { insertToAnswerMs } from './health'
 import { StatusBadge } from './StatusBadge'
 
 export function RequestDetailPanel(): React.JSX.Element | null {
@@ -18,7 +19,7 @@ export function RequestDetailPanel(): React.JSX.Element | null {
     <aside className="rq-detail" aria-labelledby={titleId} aria-busy={detail.loading} data-testid="rq-detail">
       <header className="rq-detail-head">
         <h2 id={titleId}>Request #{detail.id}</h2>
-        {detail.data && <StatusBadge status={detail.data.request.status} />}
+        {detail.data && <StatusBadge status={detail.data.request.status} httpStatus={detail.data.response?.httpStatus ?? null} />}
         <button type="button" className="button button--quiet rq-icon-btn" onClick={() => openDetail(null)} aria-label="Close the detail panel" title="Close (Esc)">
           ×
         </button>
@@ -42,20 +43,13 @@ const DetailBody = memo(function DetailBody({ data, busy }: { data: Detail; busy
   const canCancel = r.status === 'pending' || r.status === 'processing'
   return (
     <div className="rq-detail-body">
-      <p className="rq-detail-summary">
-        <span className="rq-mono">{r.type}</span>
-        {response ? (
-          <>
-            <span className={response.httpStatus !== null && response.httpStatus >= 400 ? 'rq-bad' : undefined}>
-              HTTP {response.httpStatus ?? '—'}
-            </span>
-            <span>{formatMs(response.processingTimeMs)}</span>
-          </>
-        ) : (
-          <span className="rq-muted">no response yet</span>
-        )}
-        {r.retryCount > 0 && <span>{r.retryCount === 1 ? '1 retry' : `${r.retryCount} retries`}</span>}
-      </p>
+      <DetailSummary data={data} />
+      {response?.errorMessage && (
+        <p className="rq-alert rq-alert-error" data-testid="rq-detail-error">
+          <strong>Error: </strong>
+          {response.errorMessage}
+        </p>
+      )}
       {(canRetry || canCancel) && (
         <div className="rq-detail-actions">
           {canRetry && (
@@ -69,12 +63,6 @@ const DetailBody = memo(function DetailBody({ data, busy }: { data: Detail; busy
             </button>
           )}
         </div>
-      )}
-      {response?.errorMessage && (
-        <p className="rq-alert rq-alert-error" data-testid="rq-detail-error">
-          <strong>Error: </strong>
-          {response.errorMessage}
-        </p>
       )}
       {response ? (
         <Payload title="Response data" raw={response.responseData} testId="rq-detail-response" />
@@ -97,12 +85,7 @@ const DetailBody = memo(function DetailBody({ data, busy }: { data: Detail; busy
           <Field label="Type" value={r.type} mono />
           <Field label="Endpoint" value={r.endpoint} mono />
           <Field label="Priority" value={String(r.priority)} />
-          <Field label="Retries" value={String(r.retryCount)} />
-          <Field label="NPC" value={r.sourceNpc} />
-          <Field label="Map" value={r.sourceMap} />
           <Field label="Correlation id" value={r.correlationId} mono />
-          <Field label="HTTP status" value={response?.httpStatus !== null && response?.httpStatus !== undefined ? String(response.httpStatus) : null} />
-          <Field label="Processing time" value={response ? formatMs(response.processingTimeMs) : null} />
           <Field label="Created" value={formatTimestamp(r.createdAt)} />
           <Field label="Updated" value={formatTimestamp(r.updatedAt)} />
           <Field label="Expires" value={r.expiresAt ? formatTimestamp(r.expiresAt) : 'never'} />
@@ -112,6 +95,45 @@ const DetailBody = memo(function DetailBody({ data, busy }: { data: Detail; busy
     </div>
   )
 })
+
+/** First thing in the panel: what happened to this request, in one glance. */
+function DetailSummary({ data }: { data: Detail }): React.JSX.Element {
+  const { request: r, response } = data
+  const waited = insertToAnswerMs({ createdAt: r.createdAt, answeredAt: response?.createdAt ?? null })
+  const http = response?.httpStatus ?? null
+  return (
+    <dl className="rq-detail-summary" data-testid="rq-detail-summary">
+      <SummaryItem label="Status">
+        <StatusBadge status={r.status} httpStatus={http} />
+      </SummaryItem>
+      <SummaryItem label="Answer">
+        {http === null ? <span className="rq-muted">none yet</span> : <span className={http >= 400 ? 'rq-bad' : undefined}>HTTP {http}</span>}
+      </SummaryItem>
+      <SummaryItem label="Insert → answer" title="What the NPC waited: response created_at − request created_at">
+        {waited === null ? <span className="rq-muted">—</span> : formatMs(waited)}
+      </SummaryItem>
+      <SummaryItem label="Handler time">{response ? formatMs(response.processingTimeMs) : <span className="rq-muted">—</span>}</SummaryItem>
+      <SummaryItem label="Type">
+        <span className="rq-mono">{r.type}</span>
+      </SummaryItem>
+      <SummaryItem label="Retries">{r.retryCount}</SummaryItem>
+      <SummaryItem label="NPC">
+        {r.sourceNpc ?? <span className="rq-muted">—</span>}
+        {r.sourceMap ? <span className="rq-muted"> @ {r.sourceMap}</span> : null}
+      </SummaryItem>
+      <SummaryItem label="Created">{formatTime(r.createdAt)}</SummaryItem>
+    </dl>
+  )
+}
+
+function SummaryItem({ label, title, children }: { label: string; title?: string; children: React.ReactNode }): React.JSX.Element {
+  return (
+    <div className="rq-sum-item" title={title}>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  )
+}
 
 function Field({ label, value, mono }: { label: string; value: string | null; mono?: boolean }): React.JSX.Element {
   return (

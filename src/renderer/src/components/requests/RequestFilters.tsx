@@ -3,7 +3,7 @@
  * after a short pause in typing (or on Enter), so typing never fires one request per key.
  */
 import { memo, useEffect, useId, useRef, useState } from 'react'
-import { AI_REQUEST_STATUSES, type AiRequestStatus } from '../../../../shared/contract'
+import { AI_REQUEST_STATUSES, HTTP_STATUS_FILTERS, type AiRequestStatus, type HttpStatusFilter } from '../../../../shared/contract'
 import { clearFilters, filtersActive, setFilters, useRequestsStore, type RequestsFilters } from '../../stores/requests'
 import { STATUS_LABEL } from './format'
 
@@ -38,6 +38,7 @@ export const RequestFilters = memo(function RequestFilters(): React.JSX.Element 
   return (
     <form className="rq-filters" role="search" aria-label="Filter requests" onSubmit={(e) => e.preventDefault()}>
       <StatusFilter value={filters.statuses} />
+      <HttpFilter value={filters.http} />
       {TEXT_FIELDS.map((f) => (
         <FilterText key={f.key} field={f} value={filters[f.key]} listId={f.key === 'type' ? listId : undefined} problemId={f.key === 'id' && problem ? problemId : undefined} />
       ))}
@@ -57,6 +58,41 @@ export const RequestFilters = memo(function RequestFilters(): React.JSX.Element 
     </form>
   )
 })
+
+export const HTTP_FILTER_LABEL: Record<HttpStatusFilter, string> = {
+  '2xx': '2xx (ok)',
+  '4xx': '4xx',
+  '5xx': '5xx',
+  error: 'any error (≥ 400)',
+  none: 'no answer yet'
+}
+
+/** The answer's HTTP status class: 2xx / 4xx / 5xx / any error / no answer. */
+function HttpFilter({ value }: { value: HttpStatusFilter | '' }): React.JSX.Element {
+  return (
+    <div className="rq-field">
+      <label htmlFor="rq-filter-http">HTTP</label>
+      <select
+        id="rq-filter-http"
+        className="input rq-select"
+        value={value}
+        data-testid="rq-http-filter"
+        onChange={(e) => {
+          const v = e.target.value
+          const http = HTTP_STATUS_FILTERS.find((f) => f === v) ?? ''
+          setFilters({ http })
+        }}
+      >
+        <option value="">any</option>
+        {HTTP_STATUS_FILTERS.map((f) => (
+          <option key={f} value={f}>
+            {HTTP_FILTER_LABEL[f]}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}
 
 /** "Status: All ▾" — a disclosure with one checkbox per status (multi-select). */
 function StatusFilter({ value }: { value: AiRequestStatus[] }): React.JSX.Element {

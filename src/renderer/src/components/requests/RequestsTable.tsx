@@ -10,6 +10,8 @@ import { memo, useCallback, useEffect, useRef, type KeyboardEvent, type MouseEve
 import { useVirtualizer } from '@tanstack/react-virtual'
 import type { RequestSummary } from '../../../../shared/contract'
 import { formatCount, formatMs, formatTime } from './format'
+import { formatWaiting, insertToAnswerMs, looksStuck, waitingSoFarMs } from './health'
+import { useNow } from '../use-now'
 import {
   loadOlder,
   openDetail,
@@ -34,7 +36,13 @@ const COLUMNS = [
   { key: 'pri', label: 'Pri', cls: 'rq-c-pri', title: 'Priority (1 = highest)' },
   { key: 'retries', label: 'Retries', cls: 'rq-c-retries' },
   { key: 'http', label: 'HTTP', cls: 'rq-c-http' },
-  { key: 'time', label: 'Time', cls: 'rq-c-time', title: 'Processing time' },
+  { key: 'time', label: 'Handler', cls: 'rq-c-time', title: 'Handler time (processing_time_ms)' },
+  {
+    key: 'waited',
+    label: 'Waited',
+    cls: 'rq-c-waited',
+    title: 'What the NPC waits: insert → answer (response created_at − request created_at); for pending and processing rows, how long so far'
+  },
   { key: 'created', label: 'Created', cls: 'rq-c-created' },
   { key: 'data', label: 'Data', cls: 'rq-c-data' }
 ] as const
@@ -223,7 +231,7 @@ const RequestRow = memo(function RequestRow({
         {row.id}
       </div>
       <div className="rq-cell rq-c-status" role="gridcell">
-        <StatusBadge status={row.status} />
+        <StatusBadge status={row.status} httpStatus={row.httpStatus} />
       </div>
       <div className="rq-cell rq-c-type" role="gridcell" title={row.endpoint ? `${row.type} ${row.endpoint}` : row.type}>
         {row.type}
@@ -246,6 +254,7 @@ const RequestRow = memo(function RequestRow({
       <div className="rq-cell rq-c-time rq-num" role="gridcell">
         {row.processingTimeMs === null ? <span className="rq-muted">—</span> : formatMs(row.processingTimeMs)}
       </div>
+      <WaitedCell row={row} />
       <div className="rq-cell rq-c-created rq-num" role="gridcell" title={row.createdAt}>
         {formatTime(row.createdAt)}
       </div>
@@ -255,6 +264,43 @@ const RequestRow = memo(function RequestRow({
     </div>
   )
 })
+
+/**
+ * Insert → answer for answered rows; for pending and processing rows how long so far (ticking),
+ * with processing rows nobody has renewed for a while marked "stuck?".
+ */
+function WaitedCell({ row }: { row: RequestSummary }): React.JSX.Element {
+  const waiting = row.status === 'pending' || row.status === 'processing'
+  return waiting ? <WaitingCell row={row} /> : <AnsweredCell row={row} />
+}
+
+function AnsweredCell({ row }: { row: RequestSummary }): React.JSX.Element {
+  const ms = insertToAnswerMs(row)
+  return (
+    <div className="rq-cell rq-c-waited rq-num" role="gridcell" title="Insert → answer">
+      {ms === null ? <span className="rq-muted">—</span> : formatMs(ms)}
+    </div>
+  )
+}
+
+function WaitingCell({ row }: { row: RequestSummary }): React.JSX.Element {
+  const now = useNow()
+  const stuckAfter = useRequestsStore((s) => s.stats?.settings.stuckAfterSeconds ?? 300)
+  const ms = waitingSoFarMs(row, now) ?? 0
+  const stuck = looksStuck(row, now, stuckAfter)
+  const label = row.status === 'processing' ? 'Processing for' : 'Pending for'
+  return (
+    <div
+      className={`rq-cell rq-c-waited rq-num${stuck ? ' rq-stuck' : ' rq-waiting'}`}
+      role="gridcell"
+      title={stuck ? `${label} ${formatWaiting(ms)}; not renewed by its poller since ${formatTime(row.updatedAt)}: probably stuck` : `${label} ${formatWaiting(ms)}`}
+      data-testid={stuck ? 'rq-stuck' : undefined}
+    >
+      {stuck ? <span className="rq-stuck-tag">stuck?</span> : null}
+      {formatWaiting(ms)}
+    </div>
+  )
+}
 
 /** While live refetches are paused: "N new — refresh". */
 function LiveBanner(): React.JSX.Element | null {

@@ -4,10 +4,10 @@
  * stats slice of the store, so it re-renders at most once a second.
  */
 import { memo } from 'react'
-import { AI_REQUEST_STATUSES, type AiRequestStatus, type RequestsStats } from '../../../../shared/contract'
+import { AI_REQUEST_STATUSES, type AiRequestStatus, type HttpStatusFilter, type LatencySummary, type RequestsStats } from '../../../../shared/contract'
 import { RATE_WINDOW_MS, setFilters, useRequestsStore } from '../../stores/requests'
 import { formatCount, formatMs, formatRate, STATUS_LABEL } from './format'
-import { LatencyBars } from './LatencyBars'
+import { formatPercent, handlerErrorRate } from './health'
 import { Sparkline } from './Sparkline'
 
 /** The sparkline's time axis grows from this to RATE_WINDOW_MS as history accumulates. */
@@ -17,12 +17,13 @@ export function StatsPanel(): React.JSX.Element | null {
   const stats = useRequestsStore((s) => s.stats)
   const history = useRequestsStore((s) => s.rateHistory)
   const statuses = useRequestsStore((s) => s.filters.statuses)
+  const http = useRequestsStore((s) => s.filters.http)
   if (!stats) return null
   const span = history.length > 1 ? history[history.length - 1]!.t - history[0]!.t : 0
   const windowMs = Math.min(RATE_WINDOW_MS, Math.max(MIN_SPARK_WINDOW_MS, span))
   return (
     <section className="rq-stats" aria-label="Queue statistics">
-      <StatusTiles counts={stats.counts} active={statuses} />
+      <StatusTiles counts={stats.counts} errored={stats.errored} active={statuses} http={http} />
       <div className="rq-card rq-rate" aria-label="Answer rate">
         <div className="rq-card-head">
           <span className="rq-card-title">Rate</span>
@@ -33,21 +34,83 @@ export function StatsPanel(): React.JSX.Element | null {
             {formatRate(stats.ratePerSecond)}
             <span className="rq-unit">/s</span>
           </span>
-          <Sparkline points={history} windowMs={windowMs} width={150} height={38} />
+          <Sparkline points={history} windowMs={windowMs} width={120} height={38} />
         </div>
       </div>
       <div className="rq-card rq-latency" aria-label="Latency, last 60 seconds">
         <div className="rq-card-head">
           <span className="rq-card-title">Latency</span>
-          <span className="rq-muted rq-small">{stats.latencyMs ? `${formatCount(stats.latencyMs.samples)} ${stats.latencyMs.samples === 1 ? 'sample' : 'samples'}, 60 s` : '60 s'}</span>
+          <span className="rq-muted rq-small">last 60 s</span>
         </div>
-        <LatencyBars latency={stats.latencyMs} />
+        <LatencyTable stats={stats} />
       </div>
     </section>
   )
 }
 
-const StatusTiles = memo(function StatusTiles({ counts, active }: { counts: RequestsStats['counts']; active: AiRequestStatus[] }) {
+/**
+ * Two latencies, said plainly: insert → answer is what the NPC waits (from the database's
+ * timestamps, any poller); claim → answer is this poller's own part (claim to committed answer).
+ */
+function LatencyTable({ stats }: { stats: RequestsStats }): React.JSX.Element {
+  const wholeSeconds = stats.waitResolutionMs >= 1000
+  const rows: { key: string; label: string; title: string; v: LatencySummary | null }[] = [
+    {
+      key: 'wait',
+      label: 'Insert → answer',
+      title: `What the NPC waits: response created_at − request created_at, newest answers of the last 60 s${wholeSeconds ? ' (the database keeps whole seconds)' : ''}`,
+      v: stats.waitMs
+    },
+    { key: 'claim', label: 'Claim → answer', title: 'This poller: from its claim to the committed answer (handler time included)', v: stats.latencyMs }
+  ]
+  return (
+    <table className="rq-lat-table" data-testid="rq-latency">
+      <thead>
+        <tr>
+          <th scope="col">
+            <span className="rq-sr">Measured</span>
+          </th>
+          <th scope="col" className="rq-r">p50</th>
+          <th scope="col" className="rq-r">p95</th>
+          <th scope="col" className="rq-r">p99</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} title={`${r.title}${r.v ? ` · ${formatCount(r.v.samples)} samples` : ''}`}>
+            <th scope="row">
+              {r.label}
+              <span className="rq-lat-sub">{r.key === 'wait' ? (wholeSeconds ? 'NPC waits · ±1 s' : 'what the NPC waits') : 'this poller'}</span>
+            </th>
+            {r.v ? (
+              <>
+                <td className="rq-r rq-num">{formatMs(r.v.p50)}</td>
+                <td className="rq-r rq-num">{formatMs(r.v.p95)}</td>
+                <td className="rq-r rq-num">{formatMs(r.v.p99)}</td>
+              </>
+            ) : (
+              <td className="rq-muted rq-r" colSpan={3}>
+                no answers
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+const StatusTiles = memo(function StatusTiles({
+  counts,
+  errored,
+  active,
+  http
+}: {
+  counts: RequestsStats['counts']
+  errored: number
+  active: AiRequestStatus[]
+  http: HttpStatusFilter | ''
+}) {
   const toggle = (status: AiRequestStatus): void => {
     setFilters({ statuses: active.includes(status) ? active.filter((s) => s !== status) : [...active, status] })
   }
@@ -70,6 +133,20 @@ const StatusTiles = memo(function StatusTiles({ counts, active }: { counts: Requ
           </span>
         </button>
       ))}
+      <button
+        type="button"
+        className="rq-tile rq-st-errored"
+        aria-pressed={http === 'error'}
+        onClick={() => setFilters({ http: http === 'error' ? '' : 'error' })}
+        title="Answers that carry an HTTP error (400 or more): show only those (toggle)"
+        data-testid="rq-count-errored"
+      >
+        <span className="rq-tile-count rq-num">{formatCount(errored)}</span>
+        <span className="rq-tile-label">
+          <span className="rq-dot" aria-hidden="true" />
+          HTTP errors
+        </span>
+      </button>
     </div>
   )
 })
@@ -82,13 +159,14 @@ export const HandlersTable = memo(function HandlersTable({ stats }: { stats: Req
       <summary>
         Handlers <span className="rq-muted">({handlers.length})</span>
         <span className="rq-muted rq-small rq-totals">
-          processed {formatCount(totals.processed)} · failed {formatCount(totals.failed)} · expired {formatCount(totals.expired)} · retried{' '}
+          processed {formatCount(totals.processed)} · errors {formatPercent(stats.errorRate)} (60 s) · failed {formatCount(totals.failed)} · expired {formatCount(totals.expired)} · retried{' '}
           {formatCount(totals.retried)} · recovered {formatCount(totals.recovered)} · batches {formatCount(totals.batches)}
         </span>
       </summary>
       {handlers.length === 0 ? (
         <p className="rq-muted rq-pad">No request handled since the poller started.</p>
       ) : (
+        <div className="rq-handlers-scroll">
         <table className="rq-htable">
           <caption className="rq-sr">Requests per handler since the poller started</caption>
           <thead>
@@ -97,6 +175,12 @@ export const HandlersTable = memo(function HandlersTable({ stats }: { stats: Req
               <th scope="col" className="rq-r">Processed</th>
               <th scope="col" className="rq-r">Failed</th>
               <th scope="col" className="rq-r">Retried</th>
+              <th scope="col" className="rq-r" title="Answers with HTTP 400 or more, and their share of the handler's answers">
+                Errors
+              </th>
+              <th scope="col" className="rq-r" title="Template answers given because the AI service was down or refused (metadata.source = fallback)">
+                Fallbacks
+              </th>
               <th scope="col" className="rq-r">Rate /s</th>
               <th scope="col" className="rq-r">p50</th>
               <th scope="col" className="rq-r">p95</th>
@@ -110,6 +194,12 @@ export const HandlersTable = memo(function HandlersTable({ stats }: { stats: Req
                 <td className="rq-r rq-num">{formatCount(h.processed)}</td>
                 <td className="rq-r rq-num">{formatCount(h.failed)}</td>
                 <td className="rq-r rq-num">{formatCount(h.retried)}</td>
+                <td className={`rq-r rq-num${h.errored > 0 ? ' rq-warn' : ''}`} data-testid={`rq-handler-errors-${h.handler}`}>
+                  {formatCount(h.errored)} <span className="rq-muted">({formatPercent(handlerErrorRate(h))})</span>
+                </td>
+                <td className={`rq-r rq-num${h.fallbacks > 0 ? ' rq-warn' : ''}`} data-testid={`rq-handler-fallbacks-${h.handler}`}>
+                  {formatCount(h.fallbacks)}
+                </td>
                 <td className="rq-r rq-num">{formatRate(h.ratePerSecond)}</td>
                 <td className="rq-r rq-num">{formatMs(h.latencyMs?.p50)}</td>
                 <td className="rq-r rq-num">{formatMs(h.latencyMs?.p95)}</td>
@@ -118,6 +208,7 @@ export const HandlersTable = memo(function HandlersTable({ stats }: { stats: Req
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </details>
   )

@@ -10,6 +10,7 @@ import { Dialog } from './Dialog'
 import { formatMs, prettyPayload } from './format'
 import { KNOWN_TYPES } from './RequestFilters'
 import { StatusBadge } from './StatusBadge'
+import { statusWithCode } from './health'
 
 interface Draft {
   type: string
@@ -140,10 +141,10 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
           {result && (
             <>
               <p className="rq-test-line">
-                Request <strong>#{result.id}</strong> <StatusBadge status={result.status} />
+                Request <strong>#{result.id}</strong> <StatusBadge status={result.status} httpStatus={response?.httpStatus ?? null} />
                 <span className="rq-muted">
                   {' '}
-                  status code {result.statusCode} · {formatMs(result.elapsedMs)}
+                  {statusWithCode(result.status, result.statusCode)} · {formatMs(result.elapsedMs)}
                   {response?.httpStatus !== null && response?.httpStatus !== undefined ? ` · HTTP ${response.httpStatus}` : ''}
                 </span>
               </p>

@@ -24,8 +24,11 @@ import { TestRequestDialog } from '../../components/requests/TestRequestDialog'
 import { hrefFor } from '../../components/router'
 import { useNow } from '../../components/use-now'
 import { useConnectionStore } from '../../stores/connection'
+import { formatAsOf, retryText } from '../../components/requests/health'
+import { useStatusStore } from '../../stores/status'
 import {
   activateRequestsPage,
+  applyFiltersFromHash,
   attachRequestsStore,
   clearFilters,
   describeError,
@@ -43,6 +46,8 @@ export function RequestsPage(): React.JSX.Element {
   useEffect(() => {
     const client = getClient()
     attachRequestsStore(client)
+    // A link from another page (`#/requests?status=pending`) opens the view it names.
+    applyFiltersFromHash(window.location.hash)
     const deactivate = activateRequestsPage()
     let wasOpen = client.getConnection().state === 'open'
     const offConnection = client.onConnection((info) => {
@@ -116,12 +121,19 @@ export function RequestsPage(): React.JSX.Element {
   }
 
   return (
-    <div className="page page--fill rq-page" data-testid="requests-page">
+    <div className={`page page--fill rq-page${live ? '' : ' rq-stale'}`} data-testid="requests-page">
       <header className="page__header rq-header">
         <h1>Requests</h1>
+        {!live && <AsOf />}
         <PollerLine />
         {!unavailable && (
-          <button type="button" className="button button--primary rq-header-action" onClick={() => setDialog('test')}>
+          <button
+            type="button"
+            className="button button--primary rq-header-action"
+            onClick={() => setDialog('test')}
+            disabled={!live}
+            title={live ? undefined : 'Not connected to WARP Host'}
+          >
             Send test request
           </button>
         )}
@@ -135,6 +147,19 @@ export function RequestsPage(): React.JSX.Element {
 }
 
 const MemoTable = memo(RequestsTable)
+
+/** While disconnected: the figures and rows below are greyed and dated. */
+function AsOf(): React.JSX.Element | null {
+  const statsAt = useRequestsStore((s) => s.statsAt)
+  const listAt = useRequestsStore((s) => s.listAt)
+  const at = Math.max(statsAt ?? 0, listAt ?? 0)
+  if (at === 0) return null
+  return (
+    <span className="rq-asof" role="status" data-testid="rq-asof">
+      Not live · {formatAsOf(at)}
+    </span>
+  )
+}
 
 /** backend · target · polling · in flight · uptime (ticking between pushes). */
 function PollerLine(): React.JSX.Element | null {
@@ -154,9 +179,19 @@ function PollerLine(): React.JSX.Element | null {
         <span className="rq-dot" aria-hidden="true" />
         {stats.polling ? 'Polling' : 'Not polling'}
       </span>
-      <span title={`every ${s.intervalMs} ms · batch ${s.batchSize} · ${s.workerCount} workers · ${s.maxRetries} retries`}>
-        {formatCount(stats.inFlight)} in flight
-      </span>
+      <a
+        className={`rq-inflight${stats.counts.processing > stats.inFlight ? ' rq-inflight-more' : ''}`}
+        href="#/requests?status=processing"
+        title={
+          `every ${s.intervalMs} ms · batch ${s.batchSize} · ${s.workerCount} workers · ${s.maxRetries} retries. ` +
+          (stats.counts.processing > stats.inFlight
+            ? 'More rows are processing than this poller holds: other pollers hold them, or they are stuck (see the Waited column).'
+            : 'Every processing row is held by this poller.')
+        }
+        data-testid="rq-inflight"
+      >
+        {formatCount(stats.counts.processing)} processing, {formatCount(stats.inFlight)} in flight here
+      </a>
       <span>up {formatDuration(uptime)}</span>
     </p>
   )
@@ -168,10 +203,18 @@ function HandlersSection(): React.JSX.Element | null {
 }
 
 function UnavailableState({ message }: { message: string }): React.JSX.Element {
+  const poller = useStatusStore((s) => s.status?.services.find((x) => x.name === 'ai-ipc'))
+  const now = useNow()
+  const retry = poller && poller.state === 'error' ? retryText(poller, now) : null
   return (
     <section className="empty-state empty-state--bad rq-state rq-state-error" role="alert" data-testid="rq-unavailable">
       <p className="empty-state__title">The AI request poller is unavailable</p>
       <p className="rq-server-msg">{message}</p>
+      {retry ? (
+        <p className="rq-retry" data-testid="rq-unavailable-retry">
+          The poller is {retry}.
+        </p>
+      ) : null}
       <p className="muted">
         Check the database and polling settings (the poller may be switched off, or its database unreachable) and test the connection there. This page
         tries again every few seconds.

@@ -5,8 +5,9 @@
  * the changed fields with config.update and shows what changed, which services restarted and what
  * needs an app restart — or the server's issues next to their fields.
  */
-import { useEffect, useId, useMemo, useRef } from 'react'
+import { Fragment, useEffect, useId, useMemo, useRef } from 'react'
 import type { ConfigUpdateResult, ConfigView } from '../../../../shared/contract'
+import { AiServiceTest } from '../../components/AiServiceTest'
 import { DatabaseConnectionTest } from '../../components/DatabaseConnectionTest'
 import { Badge } from '../../components/StateBadge'
 import { useConfigStore, type DraftValue, type SaveError } from '../../stores/config'
@@ -105,12 +106,15 @@ function SettingsForm({ view, live }: { view: ConfigView; live: boolean }): Reac
           <p className="muted settings__section-desc">{section.description}</p>
           <div className="settings__fields">
             {section.fields.map((def) => (
-              <ConfigField
-                key={def.key}
-                state={form.fields.get(def.key)!}
-                serverError={serverIssues.byField.get(def.key) ?? null}
-                onEdit={(v) => setEdit(def.key, v)}
-              />
+              <Fragment key={def.key}>
+                <ConfigField
+                  state={form.fields.get(def.key)!}
+                  serverError={serverIssues.byField.get(def.key) ?? null}
+                  onEdit={(v) => setEdit(def.key, v)}
+                />
+                {/* "Test AI service" right under the base URL it tests. */}
+                {def.key === 'ai_service.base_url' ? <AiServiceTest /> : null}
+              </Fragment>
             ))}
           </div>
           {section.id === 'database' ? <DatabaseConnectionTest /> : null}
