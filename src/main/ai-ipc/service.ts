@@ -371,7 +371,7 @@ export class AiIpcService extends LifecycleService {
       waitMs: summarize(waits),
       waitResolutionMs: figures?.timestampResolutionMs ?? (backend.driver === 'mysql' ? 1000 : 1),
       errored: figures?.errored ?? 0,
-      oldestPendingAt: figures && figures.oldestPendingAt !== null ? new Date(figures.oldestPendingAt).toISOString() : null,
+      oldestPendingAt: figures && counts.pending > 0 && figures.oldestPendingAt !== null ? new Date(figures.oldestPendingAt).toISOString() : null,
       errorRate: poller.stats.errorRate(),
       lastError: poller.stats.lastError,
       handlers: poller.stats.handlerStats(),

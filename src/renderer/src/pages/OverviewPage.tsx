@@ -119,7 +119,7 @@ function QueueFigures({ stats }: { stats: RequestsStats }): React.JSX.Element {
   const now = useNow()
   const ai = useAiServiceStore((s) => s.saved)
   const aiError = useAiServiceStore((s) => s.error)
-  const oldest = stats.oldestPendingAt ? Date.parse(stats.oldestPendingAt) : null
+  const oldest = stats.counts.pending > 0 && stats.oldestPendingAt ? Date.parse(stats.oldestPendingAt) : null
   const oldestAge = oldest !== null && Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : null
   const stuckish = stats.counts.processing > stats.inFlight
   const err = stats.lastError
