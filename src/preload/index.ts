@@ -5,7 +5,7 @@
  * CommonJS file (zod inlined) so it runs in the sandbox.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { EVENT_NAMES, METHOD_NAMES, eventChannel, invokeChannel, isEventName, type CallResult, type MethodName } from '../shared/contract'
+import { EVENT_NAMES, METHOD_NAMES, eventChannel, invokeChannel, isEventName, type CallResult, type MethodName } from '../shared/contract/names'
 import type { WarpPreloadApi } from '../shared/preload-api'
 
 /** The part of ipcRenderer the API needs (tests pass a fake). */

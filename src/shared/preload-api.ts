@@ -5,7 +5,7 @@
  * (`CallResult`); the renderer's client unwraps it and throws ContractCallError on failure.
  * Types only: no Node, Electron or DOM APIs here.
  */
-import type { CallResult, EventName, MethodName } from './contract'
+import type { CallResult, EventName, MethodName } from './contract/names'
 
 export interface WarpPreloadApi {
   readonly transport: 'ipc'

@@ -237,7 +237,7 @@ export class AdminServer {
     const id = randomUUID().slice(0, 8)
     this.clients.set(ws, id)
     this.opts.log.debug('bridge client connected', { client: id, remote: req.socket.remoteAddress })
-    this.send(ws, { t: 'hello', version: this.opts.version, methods: METHOD_NAMES, events: EVENT_NAMES })
+    this.send(ws, { t: 'hello', version: this.opts.version, methods: [...METHOD_NAMES], events: [...EVENT_NAMES] })
     ws.on('message', (data, isBinary) => void this.handleMessage(ws, id, data, isBinary))
     ws.on('close', () => {
       this.clients.delete(ws)

@@ -133,4 +133,10 @@ describe('preload window.api', () => {
     expect(required.length).toBeGreaterThan(0)
     expect(new Set(required)).toEqual(new Set(['electron']))
   })
+
+  it.skipIf(bundleMissing !== null)(`the built preload bundle stays small: names only, no zod${bundleMissing ? ` (skipped: ${bundleMissing})` : ''}`, () => {
+    const text = fs.readFileSync(bundle, 'utf8')
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(30 * 1024)
+    expect(text).not.toMatch(/ZodError|safeParse/)
+  })
 })

@@ -1,0 +1,52 @@
+/**
+ * The app domain: the runtime's own status (version, uptime, memory, every service's state).
+ */
+import { z } from 'zod'
+import { method, NoInput, type EventTableOf, type MethodTableOf } from './define'
+import type { APP_EVENTS, APP_METHODS } from './names'
+
+export const SERVICE_STATES = ['stopped', 'starting', 'running', 'stopping', 'error', 'disabled'] as const
+export const ServiceStateSchema = z.enum(SERVICE_STATES)
+export type ServiceState = z.infer<typeof ServiceStateSchema>
+
+export const ServiceStatusSchema = z.object({
+  /** Stable id, e.g. "store", "ai-ipc". */
+  name: z.string(),
+  /** Human label for the dashboard, e.g. "AI request poller". */
+  label: z.string(),
+  state: ServiceStateSchema,
+  /** One line about what it is doing ("polling sqlite ai-ipc.db", "listening on :8001"). */
+  detail: z.string().optional(),
+  /** Last error message when state is "error". */
+  error: z.string().optional(),
+  /** ISO time of the last state change. */
+  since: z.string(),
+  /** While a failed service retries on its own: the attempt under way or next (1 = first retry). */
+  attempt: z.number().int().nonnegative().optional(),
+  /** While a failed service retries on its own: ISO time of its next attempt. */
+  nextRetryAt: z.string().optional()
+})
+export type ServiceStatus = z.infer<typeof ServiceStatusSchema>
+
+export const AppStatusSchema = z.object({
+  version: z.string(),
+  mode: z.enum(['desktop', 'headless']),
+  startedAt: z.string(),
+  uptimeSeconds: z.number(),
+  pid: z.number().int(),
+  platform: z.string(),
+  nodeVersion: z.string(),
+  dataDir: z.string(),
+  memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number() }),
+  services: z.array(ServiceStatusSchema)
+})
+export type AppStatus = z.infer<typeof AppStatusSchema>
+
+export const appMethods = {
+  'app.status': method(NoInput, AppStatusSchema, 'Version, uptime, memory and the state of every service')
+} as const satisfies MethodTableOf<typeof APP_METHODS>
+
+export const appEvents = {
+  /** Sent when a service changes state, and every few seconds while anyone listens. */
+  'app.status': AppStatusSchema
+} as const satisfies EventTableOf<typeof APP_EVENTS>
