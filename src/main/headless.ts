@@ -34,8 +34,17 @@ export interface HeadlessHandle {
   shutdown(reason: string): Promise<number>
 }
 
-/** One service's state for the ready line: `ai-ipc: error — Unknown database 'x'; retrying in 1 s (attempt 1)`. */
-export function describeService(s: ServiceStatus): string {
+/**
+ * One service's state for the ready line, e.g.
+ * `ai-ipc: reconnecting — Unknown database 'x'; retrying in 1 s (attempt 1)` or
+ * `ai-ipc: error — Access denied for user 'x'`.
+ */
+export function describeService(s: ServiceStatus, now = Date.now()): string {
+  if (s.state === 'reconnecting') {
+    const next = s.nextRetryAt ? Date.parse(s.nextRetryAt) : NaN
+    const retry = Number.isFinite(next) ? `retrying in ${Math.max(0, Math.round((next - now) / 1000))} s` : 'retrying'
+    return `${s.name}: reconnecting — ${s.error ?? 'unreachable'}; ${retry}${s.attempt ? ` (attempt ${s.attempt})` : ''}`
+  }
   if (s.state === 'error') return `${s.name}: error — ${s.error ?? 'failed'}${s.detail ? `; ${s.detail}` : ''}`
   return `${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}`
 }
@@ -73,8 +82,8 @@ export async function startHeadless(opts: { argv?: string[]; env?: NodeJS.Proces
   const url = generated ? `${admin.url}?token=${encodeURIComponent(token)}` : admin.url
   const ms = Math.round(performance.now() - t0)
   const services = runtime.status().services
-  const failing = services.filter((s) => s.state === 'error')
-  const states = services.map(describeService).join(', ')
+  const failing = services.filter((s) => s.state === 'error' || s.state === 'reconnecting')
+  const states = services.map((s) => describeService(s)).join(', ')
   const level = failing.length > 0 ? 'warn' : 'info'
   const tokenNote = generated ? `token in ${tokenFile}` : 'token from ADMIN_TOKEN'
   // The file and the Logs page get the URL without the token …

@@ -20,7 +20,6 @@ import {
   type RequestsListResult,
   type RequestsStats,
   type RequestsSubmitTestResult,
-  type ServiceStatus
 } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { EventBus } from '../events'
@@ -93,11 +92,6 @@ export class AiIpcService extends LifecycleService {
   private registry: (HandlerLookup & { close?(): Promise<void> }) | null = null
   private http: HttpClient | null = null
   private unregisterHttp: (() => void) | null = null
-  private startRetry: NodeJS.Timeout | null = null
-  private startRetryDelay = 1000
-  /** The background start retries: how many so far, and when the next one runs (epoch ms). */
-  private startAttempt = 0
-  private nextStartAt: number | null = null
   private eventTimer: NodeJS.Timeout | null = null
   private changedStatuses = new Set<AiRequestStatus>()
   private changedRows = 0
@@ -116,33 +110,9 @@ export class AiIpcService extends LifecycleService {
     this.log = opts.log
   }
 
-  override async start(): Promise<void> {
-    try {
-      await super.start()
-    } catch (err) {
-      if (isRetryableAtStart(err)) this.scheduleStartRetry()
-      throw err
-    }
-  }
-
-  /** Start attempts that failed in a row (0 once running). */
-  get startAttempts(): number {
-    return this.startAttempt
-  }
-
-  private scheduleStartRetry(): void {
-    if (this.startRetry) return
-    const delay = this.startRetryDelay
-    this.startAttempt++
-    this.setDetail(`retrying in ${Math.round(delay / 1000)} s (attempt ${this.startAttempt})`)
-    this.startRetryDelay = Math.min(this.startRetryDelay * 2, 30_000)
-    this.nextStartAt = Date.now() + delay
-    this.startRetry = setTimeout(() => {
-      this.startRetry = null
-      this.nextStartAt = null
-      this.start().catch(() => undefined)
-    }, delay)
-    this.startRetry.unref()
+  /** The database does not answer or does not exist yet: retried by the reconnecting start. */
+  protected override isTransient(err: unknown): boolean {
+    return isRetryableAtStart(err)
   }
 
   protected async onStart(): Promise<void> {
@@ -173,7 +143,7 @@ export class AiIpcService extends LifecycleService {
             this.markRecovered()
             this.setDetail(this.describe(backend))
           } else {
-            this.markError(error)
+            this.markReconnecting(error)
           }
         }
       }
@@ -183,9 +153,6 @@ export class AiIpcService extends LifecycleService {
     this.http = http
     this.unregisterHttp = this.opts.httpClients?.register('ai-service', http) ?? null
     this.poller = poller
-    this.startRetryDelay = 1000
-    this.startAttempt = 0
-    this.nextStartAt = null
     poller.start()
     const every = this.opts.eventEveryMs ?? 1000
     this.eventTimer = setInterval(() => void this.emitEvents(), every)
@@ -200,8 +167,6 @@ export class AiIpcService extends LifecycleService {
   }
 
   protected async onStop(): Promise<void> {
-    if (this.startRetry) clearTimeout(this.startRetry)
-    this.startRetry = null
     if (this.eventTimer) clearInterval(this.eventTimer)
     this.eventTimer = null
     const poller = this.poller
@@ -222,16 +187,6 @@ export class AiIpcService extends LifecycleService {
   }
 
   /** The base status plus, while an error retries on its own, the attempt and the next retry time. */
-  override status(): ServiceStatus {
-    const base = super.status()
-    if (base.state !== 'error' || this.startAttempt === 0) return base
-    return {
-      ...base,
-      attempt: this.startAttempt,
-      ...(this.nextStartAt !== null ? { nextRetryAt: new Date(this.nextStartAt).toISOString() } : {})
-    }
-  }
-
   finalStats(): string[] {
     return this.lastFinalStats
   }

@@ -5,7 +5,8 @@ import { z } from 'zod'
 import { method, NoInput, type EventTableOf, type MethodTableOf } from './define'
 import type { APP_EVENTS, APP_METHODS } from './names'
 
-export const SERVICE_STATES = ['stopped', 'starting', 'running', 'stopping', 'error', 'disabled'] as const
+/** `reconnecting`: a transient failure (server not answering yet); the service retries by itself. */
+export const SERVICE_STATES = ['stopped', 'starting', 'running', 'reconnecting', 'stopping', 'error', 'disabled'] as const
 export const ServiceStateSchema = z.enum(SERVICE_STATES)
 export type ServiceState = z.infer<typeof ServiceStateSchema>
 
@@ -17,7 +18,7 @@ export const ServiceStatusSchema = z.object({
   state: ServiceStateSchema,
   /** One line about what it is doing ("polling sqlite ai-ipc.db", "listening on :8001"). */
   detail: z.string().optional(),
-  /** Last error message when state is "error". */
+  /** Last error message when state is "error" or "reconnecting". */
   error: z.string().optional(),
   /** ISO time of the last state change. */
   since: z.string(),

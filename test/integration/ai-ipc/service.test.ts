@@ -251,7 +251,7 @@ describe('ai-ipc service that cannot reach its database', () => {
     const service = new AiIpcService({ config, log: collectingLog('error').log, events: new EventBus() })
     await service.start().catch(() => undefined)
     try {
-      expect(service.status()).toMatchObject({ state: 'error', error: expect.stringMatching(/ECONNREFUSED|connect/) })
+      expect(service.status()).toMatchObject({ state: 'reconnecting', attempt: 1, error: expect.stringMatching(/ECONNREFUSED|connect/) })
       const dispatch = createDispatcher(aiIpcHandlers(() => service, () => config) as unknown as Handlers, collectingLog('error').log)
       const r = await dispatch('requests.stats', undefined, { transport: 'test', client: 't' })
       expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/not running/) } })

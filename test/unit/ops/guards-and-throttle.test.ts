@@ -93,9 +93,16 @@ describe('uncaught exception guard', () => {
 describe('ready line', () => {
   it("names each service's state, and the error with the retry for a failing one", () => {
     expect(describeService({ name: 'store', label: 'Store', state: 'running', since: '' })).toBe('store: running')
+    const now = Date.parse('2026-12-01T10:00:00Z')
     expect(
-      describeService({ name: 'ai-ipc', label: 'AI', state: 'error', since: '', error: "Unknown database 'x'", detail: 'retrying in 1 s (attempt 1)' })
-    ).toBe("ai-ipc: error — Unknown database 'x'; retrying in 1 s (attempt 1)")
+      describeService(
+        { name: 'ai-ipc', label: 'AI', state: 'reconnecting', since: '', error: "Unknown database 'x'", attempt: 1, nextRetryAt: '2026-12-01T10:00:02Z' },
+        now
+      )
+    ).toBe("ai-ipc: reconnecting — Unknown database 'x'; retrying in 2 s (attempt 1)")
+    expect(describeService({ name: 'ai-ipc', label: 'AI', state: 'error', since: '', error: "Access denied for user 'x'" })).toBe(
+      "ai-ipc: error — Access denied for user 'x'"
+    )
   })
 })
 

@@ -12,6 +12,7 @@ const SERVICE_STATE: Record<ServiceState, { text: string; tone: Tone }> = {
   stopping: { text: 'Stopping', tone: 'busy' },
   stopped: { text: 'Stopped', tone: 'idle' },
   disabled: { text: 'Disabled', tone: 'idle' },
+  reconnecting: { text: 'Reconnecting', tone: 'bad' },
   error: { text: 'Error', tone: 'bad' }
 }
 

@@ -4,9 +4,9 @@
  */
 import type { ServiceStatus } from '../../../shared/contract'
 
-/** Services in the error state. */
+/** Services that are down: in error, or reconnecting by themselves. */
 export function failingServices(services: readonly ServiceStatus[] | undefined): ServiceStatus[] {
-  return (services ?? []).filter((s) => s.state === 'error')
+  return (services ?? []).filter((s) => s.state === 'error' || s.state === 'reconnecting')
 }
 
 /** The failing services a navigation entry watches ('*' = any). */

@@ -272,7 +272,7 @@ function ServiceCard({ service }: { service: ServiceStatus }): React.JSX.Element
           <strong>Error:</strong> {service.error}
         </p>
       ) : null}
-      {service.state === 'error' && retryText(service, now) ? (
+      {service.state === 'reconnecting' && retryText(service, now) ? (
         <p className="service-card__retry" data-testid={`retry-${service.name}`}>
           {retryText(service, now)}
         </p>

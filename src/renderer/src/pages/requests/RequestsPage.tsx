@@ -205,7 +205,7 @@ function HandlersSection(): React.JSX.Element | null {
 function UnavailableState({ message }: { message: string }): React.JSX.Element {
   const poller = useStatusStore((s) => s.status?.services.find((x) => x.name === 'ai-ipc'))
   const now = useNow()
-  const retry = poller && poller.state === 'error' ? retryText(poller, now) : null
+  const retry = poller && poller.state === 'reconnecting' ? retryText(poller, now) : null
   return (
     <section className="empty-state empty-state--bad rq-state rq-state-error" role="alert" data-testid="rq-unavailable">
       <p className="empty-state__title">The AI request poller is unavailable</p>
