@@ -10,6 +10,7 @@ import { FileSecretStore, type SecretStore } from './config/secrets'
 import { suggestConfigKey } from './config/suggest'
 import { LogSink } from './logging/logger'
 import { Runtime, type RuntimeMode } from './runtime'
+import type { MethodTable } from './dispatch'
 import type { AnyServiceModule } from './service-module'
 
 export interface BootOptions {
@@ -24,6 +25,8 @@ export interface BootOptions {
   write?: (line: string) => void
   /** The modules to run (default: every module of services.ts). */
   modules?: readonly AnyServiceModule[]
+  /** Contract methods of modules beyond services.ts (a test's own module). */
+  extraMethods?: MethodTable
 }
 
 export interface Booted {
@@ -70,7 +73,8 @@ export function boot(opts: BootOptions): Booted {
     configStore,
     sink,
     mode: opts.mode,
-    ...(opts.modules ? { modules: opts.modules } : {})
+    ...(opts.modules ? { modules: opts.modules } : {}),
+    ...(opts.extraMethods ? { extraMethods: opts.extraMethods } : {})
   })
   return { runtime, sink, configStore }
 }
