@@ -34,9 +34,10 @@ export type MethodTable = Readonly<Record<string, { input: ZodType }>>
 
 /**
  * The dispatcher over the contract's methods (plus `extra`, for modules that bring methods of
- * their own, e.g. a test's module). `handlers` must have one entry per method.
+ * their own, e.g. a test's module). The runtime passes a complete table (services.ts checks that
+ * at compile time); a partial one (a test of one domain) answers `unavailable` for the rest.
  */
-export function createDispatcher(handlers: Handlers, log: Logger, extra: MethodTable = {}): Dispatch {
+export function createDispatcher(handlers: Partial<Handlers>, log: Logger, extra: MethodTable = {}): Dispatch {
   const table: MethodTable = { ...extra, ...methods }
   const known = (m: unknown): m is MethodName => isMethodName(m) || (typeof m === 'string' && Object.hasOwn(extra, m))
   return async (method, input, ctx) => {
@@ -59,7 +60,8 @@ export function createDispatcher(handlers: Handlers, log: Logger, extra: MethodT
       }
     }
     try {
-      const handler = handlers[method] as (input: unknown, ctx: CallContext) => unknown
+      const handler = handlers[method] as ((input: unknown, ctx: CallContext) => unknown) | undefined
+      if (!handler) return { ok: false, error: { code: 'unavailable', message: `${method} is not served by this runtime` } }
       const value = await handler(parsed.data, ctx)
       return { ok: true, value }
     } catch (err) {

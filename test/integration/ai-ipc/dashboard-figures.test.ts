@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { aiIpcHandlers } from '../../../src/main/ai-ipc/contract-handlers'
 import type { QueueBackend, QueueDriver } from '../../../src/main/ai-ipc/queue'
 import { AiIpcService } from '../../../src/main/ai-ipc/service'
-import { createDispatcher, type Dispatch, type Handlers } from '../../../src/main/dispatch'
+import { createDispatcher, type Dispatch } from '../../../src/main/dispatch'
 import { EventBus } from '../../../src/main/events'
 import { RequestsListResultSchema, RequestsStatsSchema, type CallResult, type HttpStatusFilter } from '../../../src/shared/contract'
 import { ConfigSchema } from '../../../src/shared/config-schema'
@@ -121,7 +121,7 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('dashboard figures on %s', (driv
     const config = ConfigSchema.parse({ data_dir: dataDir, database, polling: { interval_ms: 10 }, ai_service: { base_url: 'http://127.0.0.1:9' } })
     service = new AiIpcService({ config, log: collectingLog('error').log, events: new EventBus(), eventEveryMs: 1000 })
     await service.start()
-    const dispatch = createDispatcher(aiIpcHandlers(() => service ?? undefined, () => config) as unknown as Handlers, collectingLog('error').log)
+    const dispatch = createDispatcher(aiIpcHandlers(() => service ?? undefined, () => config), collectingLog('error').log)
 
     for (let i = 0; i < 3; i++) await db.insert({ type: 'health_check' })
     for (let i = 0; i < 2; i++) await db.insert({ type: 'ai_npc_dialogue', data: JSON.stringify({ npc_id: `merchant_${i}`, message: 'hello' }) })

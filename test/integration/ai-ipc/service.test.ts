@@ -13,7 +13,7 @@ import { aiIpcHandlers } from '../../../src/main/ai-ipc/contract-handlers'
 import { createDefaultRegistry } from '../../../src/main/ai-ipc/handlers/registry'
 import type { QueueDriver } from '../../../src/main/ai-ipc/queue'
 import { AiIpcService } from '../../../src/main/ai-ipc/service'
-import { createDispatcher, type Dispatch, type Handlers } from '../../../src/main/dispatch'
+import { createDispatcher, type Dispatch } from '../../../src/main/dispatch'
 import { EventBus } from '../../../src/main/events'
 import { RequestDetailSchema, RequestsChangedSchema, RequestsListResultSchema, RequestsStatsSchema, type CallResult, type EventName } from '../../../src/shared/contract'
 import { ConfigSchema, type Config } from '../../../src/shared/config-schema'
@@ -73,7 +73,7 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('ai-ipc service on %s (through t
     const config = configFor(db, dataDir, polling)
     service = new AiIpcService({ config, log: collectingLog('warn').log, events, registry: () => registry, eventEveryMs })
     await service.start().catch(() => undefined)
-    dispatch = createDispatcher(aiIpcHandlers(() => service ?? undefined, () => config) as unknown as Handlers, collectingLog('error').log)
+    dispatch = createDispatcher(aiIpcHandlers(() => service ?? undefined, () => config), collectingLog('error').log)
     return service
   }
 
@@ -236,10 +236,10 @@ describe.each<QueueDriver>(['sqlite', 'mysql'])('ai-ipc service on %s (through t
   it('answers unavailable when the poller is disabled or cannot start', async () => {
     const off = configFor(db, dataDir, { enabled: false })
     expect(aiIpcModule.enabled(off)).toEqual({ disabled: expect.stringMatching(/polling.enabled is false/) })
-    const disabled = createDispatcher(aiIpcHandlers(() => undefined, () => off) as unknown as Handlers, collectingLog('error').log)
+    const disabled = createDispatcher(aiIpcHandlers(() => undefined, () => off), collectingLog('error').log)
     const r = await disabled('requests.list', {}, { transport: 'test', client: 't' })
     expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/disabled/) } })
-    const none = createDispatcher(aiIpcHandlers(() => undefined, () => configFor(db, dataDir)) as unknown as Handlers, collectingLog('error').log)
+    const none = createDispatcher(aiIpcHandlers(() => undefined, () => configFor(db, dataDir)), collectingLog('error').log)
     expect(await none('requests.stats', undefined, { transport: 'test', client: 't' })).toMatchObject({ ok: false, error: { code: 'unavailable' } })
   })
 })
@@ -252,7 +252,7 @@ describe('ai-ipc service that cannot reach its database', () => {
     await service.start().catch(() => undefined)
     try {
       expect(service.status()).toMatchObject({ state: 'reconnecting', attempt: 1, error: expect.stringMatching(/ECONNREFUSED|connect/) })
-      const dispatch = createDispatcher(aiIpcHandlers(() => service, () => config) as unknown as Handlers, collectingLog('error').log)
+      const dispatch = createDispatcher(aiIpcHandlers(() => service, () => config), collectingLog('error').log)
       const r = await dispatch('requests.stats', undefined, { transport: 'test', client: 't' })
       expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/not running/) } })
       const conn = await dispatch('ai.testConnection', { database: { port: 1 } }, { transport: 'test', client: 't' })
