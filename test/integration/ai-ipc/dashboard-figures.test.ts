@@ -169,7 +169,7 @@ it('a poller whose database is unreachable says which attempt it is on and when 
   try {
     await service.start().catch(() => undefined)
     const s = service.status()
-    expect(s.state).toBe('error')
+    expect(s.state).toBe('reconnecting')
     expect(s.attempt).toBe(1)
     expect(Date.parse(s.nextRetryAt ?? '')).toBeGreaterThan(Date.now() - 1000)
   } finally {
