@@ -119,8 +119,15 @@ export function registerAiIpcMetrics(registry: Registry, source: AiIpcMetricsSou
     snapshotCounter(registry, name, help, ['handler'], () => (source.poller()?.handlers() ?? []).map((h): [{ handler: string }, number] => [{ handler: h.handler }, h[key]]))
   }
 
+  // Handler keys are bounded by PollerStats (a flood of unknown types shares '(other)').
+  const perHandler = new Map<string, { observe(seconds: number): void }>()
   return (handler, _status, handlerMs, totalMs) => {
     requestLatency.observe(totalMs / 1000)
-    handlerDuration.observe({ handler }, handlerMs / 1000)
+    let series = perHandler.get(handler)
+    if (!series) {
+      series = handlerDuration.labels({ handler })
+      perHandler.set(handler, series)
+    }
+    series.observe(handlerMs / 1000)
   }
 }

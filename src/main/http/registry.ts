@@ -23,8 +23,8 @@ type ClientEntry = [string, HttpClientMetrics]
 
 interface Registered {
   client: HttpClient
-  /** Upstreams with histogram series, removed on unregister. */
-  observed: Set<string>
+  /** Upstreams with histogram series (removed on unregister), with the series to observe. */
+  observed: Map<string, { observe(seconds: number): void }>
   detach: () => void
 }
 
@@ -73,10 +73,14 @@ export class HttpClientRegistry {
   /** Adds `client` under `name` (replacing a previous one); returns the unregister function. */
   register(name: string, client: HttpClient): () => void {
     this.drop(name)
-    const observed = new Set<string>()
+    const observed = new Map<string, { observe(seconds: number): void }>()
     const detach = client.observe((upstream, ms) => {
-      observed.add(upstream)
-      this.latency.observe({ client: name, upstream }, ms / 1000)
+      let series = observed.get(upstream)
+      if (!series) {
+        series = this.latency.labels({ client: name, upstream })
+        observed.set(upstream, series)
+      }
+      series.observe(ms / 1000)
     })
     const entry: Registered = { client, observed, detach }
     this.clients.set(name, entry)
@@ -99,7 +103,7 @@ export class HttpClientRegistry {
     if (!e) return
     this.clients.delete(name)
     e.detach()
-    for (const upstream of e.observed) this.latency.remove({ client: name, upstream })
+    for (const upstream of e.observed.keys()) this.latency.remove({ client: name, upstream })
   }
 
   /** Every registered client's metrics, sorted by name. */
