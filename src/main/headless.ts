@@ -68,7 +68,8 @@ export async function startHeadless(opts: { argv?: string[]; env?: NodeJS.Proces
     dispatch: runtime.dispatch,
     events: runtime.events,
     log: sink.logger('admin'),
-    version: runtime.version
+    version: runtime.version,
+    metrics: () => runtime.metricsRegistry()
   })
   try {
     await admin.start()

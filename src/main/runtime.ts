@@ -11,7 +11,7 @@
  *   the modules implement the rest.
  * It never names a service: everything it knows comes from the module list.
  */
-import { Registry, collectDefaultMetrics } from 'prom-client'
+import { Registry } from 'prom-client'
 import { version as packageVersion } from '../../package.json'
 import type { AppStatus, ConfigUpdateResult, MetricsHttp, ServiceStatus } from '../shared/contract'
 import type { Config } from '../shared/config-schema'
@@ -23,6 +23,7 @@ import { EventBus } from './events'
 import { HttpClientRegistry } from './http/registry'
 import { errorFields, type LogSink, type Logger } from './logging/logger'
 import { ThrottledLog } from './logging/throttled-log'
+import { registerRuntimeMetrics } from './metrics/runtime-metrics'
 import type { Service } from './service'
 import type { AnyServiceModule, RuntimeMode, ServiceContext } from './service-module'
 import { SERVICE_MODULES, moduleHandlers, type CoreMethod } from './services'
@@ -93,7 +94,7 @@ export class Runtime {
     const modules = opts.modules ?? SERVICE_MODULES
     this.order = dependencyOrder(modules)
     for (const m of modules) this.entries.set(m.name, { module: m, service: null, placeholder: null, metrics: null, unwatch: null })
-    collectDefaultMetrics({ register: this.metrics, prefix: 'warp_' })
+    registerRuntimeMetrics(this.metrics, () => this.status())
     this.dispatch = createDispatcher(this.handlers(modules), opts.sink.logger('contract'), opts.extraMethods)
   }
 
@@ -167,9 +168,12 @@ export class Runtime {
     return this.httpClients.metrics()
   }
 
-  /** The Prometheus registry of the whole app: its own metrics plus every running service's. */
+  /**
+   * The Prometheus registry of the whole app (`GET /api/metrics`): its own metrics, the HTTP
+   * clients' and every running service's (a stopped service's registry leaves with it).
+   */
   metricsRegistry(): Registry {
-    const registries = [this.metrics]
+    const registries = [this.metrics, this.httpClients.prometheus]
     for (const name of this.order) {
       const r = this.entries.get(name)!.metrics
       if (r) registries.push(r)

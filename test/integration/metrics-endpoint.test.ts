@@ -3,19 +3,24 @@
  * the ai-ipc service on an embedded SQLite queue in a temp data folder, admin server on port 0),
  * with ai_service.base_url pointing at a real stub HTTP server on 127.0.0.1:0:
  * - 401 without or with a wrong token; 405 for other methods; HEAD has the headers only.
- * - With the token: the Prometheus text content type, and the body passes a strict exposition
- *   reader (every line a HELP, TYPE or well-formed sample; HELP and TYPE for every family).
+ * - With the token: the Prometheus text content type, and the body (prom-client's registries,
+ *   merged by the runtime) passes a strict exposition reader (every line a HELP, TYPE or
+ *   well-formed sample; HELP and TYPE for every family); default process metrics with the warp_
+ *   prefix, event-loop lag included.
  * - Real traffic — http_get requests submitted with `requests.submitTest` (ok, 404, a 503 that the
  *   client retries once) — shows up as counters for the stub's upstream that match what the stub
- *   received, as the AI request counts and handler totals, and equals `metrics.http`.
+ *   received, as latency histograms (HTTP client, claim → answer, handler time) whose counts match
+ *   the traffic, as the AI request counts and handler totals, and equals `metrics.http`.
  * - With the poller switched off (config.update), `metrics.http` answers an empty list (not an
- *   error) and the export says the service is down.
+ *   error), the export says the service is down and every ai-ipc and HTTP client series is gone
+ *   (its registry left with it); switched on again, they come back from a new instance.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHeadless, type HeadlessHandle } from '../../src/main/headless'
+import { LATENCY_BUCKETS_SECONDS } from '../../src/main/metrics/prometheus'
 import type { MethodInput, MethodName, MethodResult, MetricsHttp } from '../../src/shared/contract'
 import { findSamples, parseExposition, sampleValue, type Exposition } from '../unit/metrics-exposition'
 import { json, startStub, type Stub } from './http/stub-server'
@@ -51,6 +56,14 @@ function expectWellDeclared(exp: Exposition): void {
     if (type === 'counter') expect(family).toMatch(/_total$/)
     expect(family).toMatch(/^warp_/)
   }
+}
+
+/** A histogram's buckets for one label set: every bound up to +Inf, counts never decreasing, +Inf = _count. */
+function expectCumulativeBuckets(exp: Exposition, family: string, labels: Record<string, string>): void {
+  const buckets = findSamples(exp, `${family}_bucket`, labels)
+  expect(buckets.map((b) => b.labels.le)).toEqual([...LATENCY_BUCKETS_SECONDS.map(String), '+Inf'])
+  for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value)
+  expect(buckets.at(-1)!.value).toBe(sampleValue(exp, `${family}_count`, labels))
 }
 
 beforeAll(async () => {
@@ -114,12 +127,18 @@ describe('GET /api/metrics', () => {
     expect(sampleValue(exp, 'warp_service_up', { service: 'ai-ipc' })).toBe(1)
     expect(sampleValue(exp, 'warp_service_state', { service: 'ai-ipc', state: 'running' })).toBe(1)
     expect(sampleValue(exp, 'warp_process_resident_memory_bytes')).toBeGreaterThan(0)
-    expect(sampleValue(exp, 'warp_process_heap_used_bytes')).toBeGreaterThan(0)
+    expect(sampleValue(exp, 'warp_nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
     expect(sampleValue(exp, 'warp_process_uptime_seconds')).toBeGreaterThanOrEqual(0)
+    expect(exp.types.get('warp_nodejs_eventloop_lag_seconds')).toBe('gauge')
+    expect(exp.types.get('warp_nodejs_eventloop_lag_p99_seconds')).toBe('gauge')
+    expect(sampleValue(exp, 'warp_build_info', { version: handle.booted.runtime.version, mode: 'headless' })).toBe(1)
     expect(exp.types.get('warp_ai_requests_processed_total')).toBe('counter')
     expect(sampleValue(exp, 'warp_ai_requests', { status: 'completed' })).toBe(0)
+    expect(exp.types.get('warp_ai_request_latency_seconds')).toBe('histogram')
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_count')).toBe(0)
     // The AI service client exists but has called nobody yet.
     expect(findSamples(exp, 'warp_http_client_requests_total')).toEqual([])
+    expect(findSamples(exp, 'warp_http_client_latency_seconds_count')).toEqual([])
     expect(await call('metrics.http')).toEqual({
       clients: [{ name: 'ai-service', upstreams: [], cache: expect.objectContaining({ entries: 0 }) as unknown }]
     })
@@ -148,13 +167,13 @@ describe('GET /api/metrics', () => {
     expect(sampleValue(exp, 'warp_http_client_cache_hits_total', up)).toBe(0)
     expect(sampleValue(exp, 'warp_http_client_cache_misses_total', up)).toBe(0)
     expect(sampleValue(exp, 'warp_http_client_in_flight', up)).toBe(0)
-    expect(sampleValue(exp, 'warp_http_client_latency_samples', up)).toBe(5)
-    const p50 = sampleValue(exp, 'warp_http_client_latency_seconds', { ...up, quantile: '0.5' })
-    const p95 = sampleValue(exp, 'warp_http_client_latency_seconds', { ...up, quantile: '0.95' })
-    const p99 = sampleValue(exp, 'warp_http_client_latency_seconds', { ...up, quantile: '0.99' })
-    expect(p50).toBeGreaterThan(0)
-    expect(p95).toBeGreaterThanOrEqual(p50)
-    expect(p99).toBeGreaterThanOrEqual(p95)
+    // The latency histogram counted the 5 network calls (the retried one once, its wall time).
+    expect(exp.types.get('warp_http_client_latency_seconds')).toBe('histogram')
+    expect(sampleValue(exp, 'warp_http_client_latency_seconds_count', up)).toBe(5)
+    expect(sampleValue(exp, 'warp_http_client_latency_seconds_bucket', { ...up, le: '+Inf' })).toBe(5)
+    expectCumulativeBuckets(exp, 'warp_http_client_latency_seconds', up)
+    const httpSum = sampleValue(exp, 'warp_http_client_latency_seconds_sum', up)
+    expect(httpSum).toBeGreaterThan(0)
 
     // The AI request side of the same traffic. The table counts are refreshed about once a
     // second (requests.stats caches them), so scrape until they catch up.
@@ -164,7 +183,15 @@ describe('GET /api/metrics', () => {
     expect(sampleValue((await scrape()).exp, 'warp_ai_requests', { status: 'pending' })).toBe(0)
     expect(sampleValue(exp, 'warp_ai_requests_processed_total')).toBe(5)
     expect(sampleValue(exp, 'warp_ai_handler_processed_total', { handler: 'http_proxy' })).toBe(5)
-    expect(findSamples(exp, 'warp_ai_request_latency_seconds').map((s) => s.labels.quantile)).toEqual(['0.5', '0.95', '0.99'])
+    // One claim → answer observation and one handler-time observation per committed answer.
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_count')).toBe(5)
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_bucket', { le: '+Inf' })).toBe(5)
+    expectCumulativeBuckets(exp, 'warp_ai_request_latency_seconds', {})
+    expect(sampleValue(exp, 'warp_ai_handler_duration_seconds_count', { handler: 'http_proxy' })).toBe(5)
+    expectCumulativeBuckets(exp, 'warp_ai_handler_duration_seconds', { handler: 'http_proxy' })
+    // The handler's time includes its HTTP calls; the request's includes the handler's.
+    expect(sampleValue(exp, 'warp_ai_handler_duration_seconds_sum', { handler: 'http_proxy' })).toBeGreaterThanOrEqual(httpSum * 0.99)
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_sum')).toBeGreaterThanOrEqual(sampleValue(exp, 'warp_ai_handler_duration_seconds_sum', { handler: 'http_proxy' }))
     expect(sampleValue(exp, 'warp_ai_requests_rate_per_second')).toBeGreaterThanOrEqual(0)
 
     // The export and the contract method show the same figures.
@@ -172,7 +199,12 @@ describe('GET /api/metrics', () => {
     expect(http.clients).toHaveLength(1)
     const u = http.clients[0]!.upstreams.find((x) => x.origin === stub.url)
     expect(u).toMatchObject({ requests: 5, errors: 1, retries: 1, errorsByKind: { http: 1 }, inFlight: 0, cacheHits: 0 })
-    expect(u?.latency.p50Ms).toBeCloseTo(p50 * 1000, 6)
+    // The UI's percentiles (the shared latency window) cover the same 5 calls; the average is the histogram's.
+    expect(u?.latency.samples).toBe(5)
+    expect(u?.latency.p50Ms).toBeGreaterThan(0)
+    expect(u?.latency.p99Ms).toBeGreaterThanOrEqual(u?.latency.p95Ms ?? Infinity)
+    expect(u?.latency.p95Ms).toBeGreaterThanOrEqual(u?.latency.p50Ms ?? Infinity)
+    expect(u?.latency.avgMs).toBeCloseTo((httpSum * 1000) / 5, 1)
   })
 
   it('with the poller switched off: metrics.http is an empty list and the export says ai-ipc is down', async () => {
@@ -183,8 +215,32 @@ describe('GET /api/metrics', () => {
     expectWellDeclared(exp)
     expect(sampleValue(exp, 'warp_service_up', { service: 'ai-ipc' })).toBe(0)
     expect(sampleValue(exp, 'warp_service_state', { service: 'ai-ipc', state: 'disabled' })).toBe(1)
-    expect(sampleValue(exp, 'warp_metrics_source_up', { method: 'requests.stats' })).toBe(0)
-    expect(findSamples(exp, 'warp_ai_requests')).toEqual([])
+    // The service's registry left with it: no ai-ipc family at all; the client's series are gone too.
+    expect([...exp.types.keys()].filter((f) => f.startsWith('warp_ai_'))).toEqual([])
     expect(findSamples(exp, 'warp_http_client_requests_total')).toEqual([])
+    expect(findSamples(exp, 'warp_http_client_latency_seconds_count')).toEqual([])
+  })
+
+  it('switched on again, the new instance exports its own metrics from zero and counts new traffic', async () => {
+    const update = await call('config.update', { polling: { enabled: true } })
+    expect(update.restarted).toContain('ai-ipc')
+    let { exp } = await scrape()
+    expectWellDeclared(exp)
+    expect(sampleValue(exp, 'warp_service_up', { service: 'ai-ipc' })).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_requests_processed_total')).toBe(0)
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_count')).toBe(0)
+    expect(findSamples(exp, 'warp_ai_handler_processed_total')).toEqual([])
+    // The table still holds the 5 earlier answers.
+    expect(sampleValue(exp, 'warp_ai_requests', { status: 'completed' })).toBe(5)
+
+    const r = await call('requests.submitTest', { type: 'http_get', endpoint: '/hello', waitMs: 10_000 })
+    expect(r.status).toBe('completed')
+    ;({ exp } = await scrape())
+    const up = { client: 'ai-service', upstream: stub.url }
+    expect(sampleValue(exp, 'warp_http_client_requests_total', up)).toBe(1)
+    expect(sampleValue(exp, 'warp_http_client_latency_seconds_count', up)).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_requests_processed_total')).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_count')).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_handler_duration_seconds_count', { handler: 'http_proxy' })).toBe(1)
   })
 })

@@ -1,171 +1,113 @@
 /**
- * The Prometheus text export (src/main/bridge/prometheus.ts) without a server: label values and
- * HELP text are escaped so that a strict reader gets the original strings back (backslashes,
- * quotes, newlines, a literal "\n"); values use +Inf/-Inf/NaN; each family has one HELP and TYPE
- * and contiguous samples; sections built from contract values carry the right names, labels and
- * units; collectPrometheusText reads through a dispatch and leaves out what it cannot read.
+ * The Prometheus export's pieces without a server (prom-client registries, read back through the
+ * strict exposition reader of metrics-exposition.ts):
+ * - label values and HELP text come back intact (backslashes, quotes, newlines, a literal "\n");
+ * - snapshot counters and gauges read their values at scrape time, leave out what their source
+ *   leaves out, and never write a value the format does not allow (NaN, a negative counter);
+ * - the runtime's metrics: default process metrics with the warp_ prefix (event-loop lag
+ *   included), build info, one up gauge and a state set per service, computed from app.status;
+ * - the ai-ipc metrics: counters from the poller's totals, real histograms for claim → answer
+ *   latency and handler time whose buckets count the observed answers, queue gauges from the
+ *   service's cached counts;
+ * - the strict reader itself refuses each kind of malformed line.
  */
+import { Gauge, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import {
-  ExpositionWriter,
-  PROMETHEUS_CONTENT_TYPE,
-  collectPrometheusText,
-  escapeHelp,
-  escapeLabelValue,
-  formatLabels,
-  formatValue,
-  writeHttpMetrics
-} from '../../src/main/bridge/prometheus'
-import type { Dispatch } from '../../src/main/dispatch'
-import type { AppStatus, CallResult, MetricsHttp } from '../../src/shared/contract'
-import { findSamples, parseExposition, sampleValue } from './metrics-exposition'
+import { registerAiIpcMetrics, type PollerView, type QueueView } from '../../src/main/ai-ipc/metrics'
+import { PollerStats } from '../../src/main/ai-ipc/stats'
+import { LATENCY_BUCKETS_SECONDS, exposition, snapshotCounter, snapshotGauge } from '../../src/main/metrics/prometheus'
+import { registerRuntimeMetrics } from '../../src/main/metrics/runtime-metrics'
+import { SERVICE_STATES, type AppStatus } from '../../src/shared/contract'
+import { findSamples, parseExposition, sampleValue, type Exposition } from './metrics-exposition'
 
 const TRICKY = ['plain', 'back\\slash', 'say "hi"', 'two\nlines', 'C:\\new\\dir', 'end\\', '"', '\\n literally', 'ünïcödé ✓', '', 'a,b}=c{']
 
-describe('label value escaping', () => {
-  it('escapes backslash, double quote and newline, and nothing else', () => {
-    expect(escapeLabelValue('plain')).toBe('plain')
-    expect(escapeLabelValue('back\\slash')).toBe('back\\\\slash')
-    expect(escapeLabelValue('say "hi"')).toBe('say \\"hi\\"')
-    expect(escapeLabelValue('two\nlines')).toBe('two\\nlines')
-    expect(escapeLabelValue('a\\"b\n')).toBe('a\\\\\\"b\\n')
-    expect(escapeLabelValue('tab\there, {a="b"}')).toBe('tab\there, {a=\\"b\\"}')
-  })
+async function scrape(registry: Registry): Promise<{ text: string; exp: Exposition }> {
+  const text = await exposition(registry)
+  return { text, exp: parseExposition(text) }
+}
 
-  it('round-trips through a strict exposition reader', () => {
-    const w = new ExpositionWriter()
-    const add = w.family('test_values', 'gauge', 'values with awkward labels')
-    TRICKY.forEach((v, i) => add(i, { value: v }))
-    const text = w.render()
-    const exp = parseExposition(text)
-    expect(exp.samples.map((s) => s.labels.value)).toEqual(TRICKY)
+/** Every sample's family has HELP and TYPE; counters end in _total; every name has the prefix. */
+function expectWellDeclared(exp: Exposition, prefix = 'warp_'): void {
+  for (const s of exp.samples) {
+    expect(exp.types.has(s.family), `TYPE for ${s.family}`).toBe(true)
+    expect(exp.help.has(s.family), `HELP for ${s.family}`).toBe(true)
+  }
+  for (const [family, type] of exp.types) {
+    if (type === 'counter') expect(family).toMatch(/_total$/)
+    expect(family.startsWith(prefix), family).toBe(true)
+  }
+}
+
+describe('label values and HELP text', () => {
+  it('round-trip through prom-client and the strict reader', async () => {
+    const r = new Registry()
+    const g = new Gauge({ name: 'test_values', help: 'line one\nline "two" \\ three', labelNames: ['value'], registers: [r] })
+    TRICKY.forEach((v, i) => g.set({ value: v }, i))
+    const { text, exp } = await scrape(r)
+    expect(exp.samples.map((s) => s.labels.value).sort()).toEqual([...TRICKY].sort())
+    expect(exp.help.get('test_values')).toBe('line one\nline "two" \\ three')
     // A backslash followed by "n" stays two characters; only a real newline becomes \n.
     expect(text).toContain('value="C:\\\\new\\\\dir"')
     expect(text).toContain('value="two\\nlines"')
-    expect(text.split('\n').filter((l) => l.startsWith('test_values')).length).toBe(TRICKY.length)
-  })
-
-  it('formats labels in the given order and refuses invalid label names', () => {
-    expect(formatLabels({})).toBe('')
-    expect(formatLabels({ b: '1', a: 'x"y' })).toBe('{b="1",a="x\\"y"}')
-    expect(() => formatLabels({ 'bad-name': 'x' })).toThrow(/label name/)
-    expect(() => formatLabels({ __reserved: 'x' })).toThrow(/label name/)
+    expect(text).toContain('test_values{value="say \\"hi\\""} 2')
   })
 })
 
-describe('HELP text, values and families', () => {
-  it('escapes backslash and newline in HELP text (quotes stay)', () => {
-    expect(escapeHelp('a "quoted" \\ path\nnext')).toBe('a "quoted" \\\\ path\\nnext')
-    const w = new ExpositionWriter()
-    w.family('test_help', 'counter', 'line one\nline "two" \\ three')(1)
-    expect(parseExposition(w.render()).help.get('test_help')).toBe('line one\nline "two" \\ three')
+describe('snapshot counters and gauges', () => {
+  it('read their values at every scrape and leave out the series their source leaves out', async () => {
+    const r = new Registry()
+    let values: [{ k: string }, number][] = [
+      [{ k: 'a' }, 3],
+      [{ k: 'b' }, 5]
+    ]
+    snapshotCounter(r, 'test_things_total', 'things', ['k'], () => values)
+    snapshotGauge(r, 'test_level', 'level', ['k'], () => Promise.resolve(values.map(([l, v]): [{ k: string }, number] => [l, v * 10])))
+    let { exp } = await scrape(r)
+    expect(sampleValue(exp, 'test_things_total', { k: 'a' })).toBe(3)
+    expect(sampleValue(exp, 'test_level', { k: 'b' })).toBe(50)
+    values = [[{ k: 'b' }, 7]]
+    ;({ exp } = await scrape(r))
+    expect(findSamples(exp, 'test_things_total').map((s) => [s.labels.k, s.value])).toEqual([['b', 7]])
+    expect(findSamples(exp, 'test_level').map((s) => [s.labels.k, s.value])).toEqual([['b', 70]])
+    expect(exp.types.get('test_things_total')).toBe('counter')
+    expect(exp.types.get('test_level')).toBe('gauge')
   })
 
-  it('writes +Inf, -Inf and NaN the Prometheus way', () => {
-    expect(formatValue(Infinity)).toBe('+Inf')
-    expect(formatValue(-Infinity)).toBe('-Inf')
-    expect(formatValue(NaN)).toBe('NaN')
-    expect(formatValue(0)).toBe('0')
-    expect(formatValue(12.5)).toBe('12.5')
-    expect(formatValue(1e21)).toBe('1e+21')
-    const w = new ExpositionWriter()
-    const add = w.family('test_special', 'gauge', 'special values')
-    add(Infinity, { v: 'inf' })
-    add(-Infinity, { v: 'minf' })
-    add(NaN, { v: 'nan' })
-    add(1e-7, { v: 'tiny' })
-    const exp = parseExposition(w.render())
-    expect(sampleValue(exp, 'test_special', { v: 'inf' })).toBe(Infinity)
-    expect(sampleValue(exp, 'test_special', { v: 'minf' })).toBe(-Infinity)
-    expect(Number.isNaN(sampleValue(exp, 'test_special', { v: 'nan' }))).toBe(true)
-    expect(sampleValue(exp, 'test_special', { v: 'tiny' })).toBe(1e-7)
+  it('never write NaN or a negative counter, so the text always parses', async () => {
+    const r = new Registry()
+    snapshotCounter(r, 'test_odd_total', 'odd', ['k'], () => [
+      [{ k: 'nan' }, NaN],
+      [{ k: 'neg' }, -1],
+      [{ k: 'inf' }, Infinity],
+      [{ k: 'ok' }, 2]
+    ])
+    snapshotGauge(r, 'test_odd', 'odd', ['k'], () => [
+      [{ k: 'nan' }, NaN],
+      [{ k: 'inf' }, Infinity],
+      [{ k: 'neg' }, -1.5]
+    ])
+    const { exp } = await scrape(r)
+    expect(findSamples(exp, 'test_odd_total').map((s) => s.labels.k)).toEqual(['ok'])
+    expect(findSamples(exp, 'test_odd').map((s) => [s.labels.k, s.value])).toEqual([
+      ['inf', Infinity],
+      ['neg', -1.5]
+    ])
   })
 
-  it('declares each family once with HELP then TYPE, keeps its samples together, and drops empty families', () => {
-    const w = new ExpositionWriter()
-    const a = w.family('test_a_total', 'counter', 'A')
-    const b = w.family('test_b', 'gauge', 'B')
-    w.family('test_empty', 'gauge', 'never sampled')
-    a(1, { k: '1' })
-    b(2)
-    a(3, { k: '2' })
-    expect(w.family('test_a_total', 'counter', 'A again')).toBeTypeOf('function')
-    const text = w.render()
-    expect(text).toBe(['# HELP test_a_total A', '# TYPE test_a_total counter', 'test_a_total{k="1"} 1', 'test_a_total{k="2"} 3', '# HELP test_b B', '# TYPE test_b gauge', 'test_b 2', ''].join('\n'))
-    expect(text).not.toContain('test_empty')
-    expect(new ExpositionWriter().render()).toBe('')
+  it('spells NaN the way the format says (prom-client writes "Nan")', async () => {
+    const r = new Registry()
+    new Gauge({ name: 'test_nan', help: 'a value that is NaN, say Nan', registers: [r] }).set(NaN)
+    expect(await r.metrics()).toContain('test_nan Nan')
+    const { text, exp } = await scrape(r)
+    expect(text).toContain('test_nan NaN\n')
+    expect(exp.help.get('test_nan')).toBe('a value that is NaN, say Nan')
+    expect(Number.isNaN(sampleValue(exp, 'test_nan'))).toBe(true)
   })
 
-  it('refuses invalid metric names and a family declared with two types', () => {
-    const w = new ExpositionWriter()
-    expect(() => w.family('bad-name', 'gauge', 'x')).toThrow(/metric name/)
-    expect(() => w.family('9lives', 'gauge', 'x')).toThrow(/metric name/)
-    w.family('test_x', 'gauge', 'x')
-    expect(() => w.family('test_x', 'counter', 'x')).toThrow(/declared as gauge and counter/)
-  })
-})
-
-const HTTP: MetricsHttp = {
-  clients: [
-    {
-      name: 'ai-service',
-      upstreams: [
-        {
-          origin: 'http://127.0.0.1:8000',
-          requests: 12,
-          errors: 3,
-          errorsByKind: { timeout: 1, connection: 0, http: 2, invalid_json: 0, aborted: 0 },
-          cacheHits: 4,
-          cacheMisses: 5,
-          retries: 2,
-          rateLimitWaits: 1,
-          inFlight: 1,
-          latency: { avgMs: 25, p50Ms: 20, p95Ms: 80, p99Ms: 120.5, samples: 8 }
-        },
-        {
-          origin: 'http://weird"host\\name:1',
-          requests: 0,
-          errors: 0,
-          errorsByKind: { timeout: 0, connection: 0, http: 0, invalid_json: 0, aborted: 0 },
-          cacheHits: 0,
-          cacheMisses: 0,
-          retries: 0,
-          rateLimitWaits: 0,
-          inFlight: 0,
-          latency: { avgMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, samples: 0 }
-        }
-      ],
-      cache: { entries: 3, maxEntries: 1000, hits: 4, misses: 5, evictions: 7 }
-    }
-  ]
-}
-
-describe('HTTP client section', () => {
-  it('writes per-upstream counters, errors by kind and latency quantiles in seconds', () => {
-    const w = new ExpositionWriter()
-    writeHttpMetrics(w, HTTP)
-    const exp = parseExposition(w.render())
-    const up = { client: 'ai-service', upstream: 'http://127.0.0.1:8000' }
-    expect(sampleValue(exp, 'warp_http_client_requests_total', up)).toBe(12)
-    expect(sampleValue(exp, 'warp_http_client_errors_total', { ...up, kind: 'timeout' })).toBe(1)
-    expect(sampleValue(exp, 'warp_http_client_errors_total', { ...up, kind: 'http' })).toBe(2)
-    expect(findSamples(exp, 'warp_http_client_errors_total', up).map((s) => s.labels.kind)).toEqual(['timeout', 'connection', 'http', 'invalid_json', 'aborted'])
-    expect(sampleValue(exp, 'warp_http_client_retries_total', up)).toBe(2)
-    expect(sampleValue(exp, 'warp_http_client_rate_limit_waits_total', up)).toBe(1)
-    expect(sampleValue(exp, 'warp_http_client_cache_hits_total', up)).toBe(4)
-    expect(sampleValue(exp, 'warp_http_client_cache_misses_total', up)).toBe(5)
-    expect(sampleValue(exp, 'warp_http_client_in_flight', up)).toBe(1)
-    expect(sampleValue(exp, 'warp_http_client_latency_seconds', { ...up, quantile: '0.5' })).toBe(0.02)
-    expect(sampleValue(exp, 'warp_http_client_latency_seconds', { ...up, quantile: '0.95' })).toBe(0.08)
-    expect(sampleValue(exp, 'warp_http_client_latency_seconds', { ...up, quantile: '0.99' })).toBe(0.1205)
-    expect(sampleValue(exp, 'warp_http_client_latency_average_seconds', up)).toBe(0.025)
-    expect(sampleValue(exp, 'warp_http_client_cache_evictions_total', { client: 'ai-service' })).toBe(7)
-    expect(exp.types.get('warp_http_client_requests_total')).toBe('counter')
-    expect(exp.types.get('warp_http_client_latency_seconds')).toBe('gauge')
-    // The odd origin is escaped and read back intact; an upstream without samples has no quantiles.
-    const odd = { client: 'ai-service', upstream: 'http://weird"host\\name:1' }
-    expect(sampleValue(exp, 'warp_http_client_requests_total', odd)).toBe(0)
-    expect(findSamples(exp, 'warp_http_client_latency_seconds', odd)).toEqual([])
+  it('latency buckets span 1 ms to 30 s', () => {
+    expect(LATENCY_BUCKETS_SECONDS[0]).toBe(0.001)
+    expect(LATENCY_BUCKETS_SECONDS.at(-1)).toBe(30)
   })
 })
 
@@ -185,44 +127,136 @@ const STATUS: AppStatus = {
   ]
 }
 
-describe('collectPrometheusText', () => {
-  it('reads app.status and metrics.http through the dispatch and skips requests.stats while the poller is not running', async () => {
-    const called: string[] = []
-    const dispatch: Dispatch = (method) => {
-      called.push(String(method))
-      const value: unknown = method === 'app.status' ? STATUS : method === 'metrics.http' ? { clients: [] } : undefined
-      const result: CallResult = value === undefined ? { ok: false, error: { code: 'unavailable', message: 'no' } } : { ok: true, value }
-      return Promise.resolve(result)
-    }
-    const exp = parseExposition(await collectPrometheusText(dispatch))
-    expect(called.sort()).toEqual(['app.status', 'metrics.http'])
+describe('the runtime metrics', () => {
+  it('default process metrics with the warp_ prefix (event-loop lag included), build info and service states from app.status', async () => {
+    const r = new Registry()
+    let status = STATUS
+    registerRuntimeMetrics(r, () => status)
+    let { exp } = await scrape(r)
+    expectWellDeclared(exp)
+    expect(sampleValue(exp, 'warp_build_info', { version: '0.1.0', mode: 'headless', node_version: '22.0.0', platform: 'linux-x64' })).toBe(1)
+    expect(sampleValue(exp, 'warp_process_uptime_seconds')).toBe(42.5)
     expect(sampleValue(exp, 'warp_service_up', { service: 'store' })).toBe(1)
     expect(sampleValue(exp, 'warp_service_up', { service: 'ai-ipc' })).toBe(0)
+    expect(findSamples(exp, 'warp_service_state', { service: 'ai-ipc' }).map((s) => s.labels.state)).toEqual([...SERVICE_STATES])
     expect(sampleValue(exp, 'warp_service_state', { service: 'ai-ipc', state: 'disabled' })).toBe(1)
     expect(sampleValue(exp, 'warp_service_state', { service: 'ai-ipc', state: 'running' })).toBe(0)
-    expect(sampleValue(exp, 'warp_process_uptime_seconds')).toBe(42.5)
-    expect(sampleValue(exp, 'warp_process_resident_memory_bytes')).toBe(100_000_000)
-    expect(sampleValue(exp, 'warp_process_heap_used_bytes')).toBe(30_000_000)
-    expect(sampleValue(exp, 'warp_process_start_time_seconds')).toBe(Date.parse(STATUS.startedAt) / 1000)
-    expect(sampleValue(exp, 'warp_build_info', { version: '0.1.0', mode: 'headless' })).toBe(1)
-    expect(sampleValue(exp, 'warp_metrics_source_up', { method: 'requests.stats' })).toBe(0)
-    expect(sampleValue(exp, 'warp_metrics_source_up', { method: 'metrics.http' })).toBe(1)
+    for (const family of ['warp_nodejs_eventloop_lag_seconds', 'warp_nodejs_eventloop_lag_p99_seconds', 'warp_process_resident_memory_bytes', 'warp_process_start_time_seconds', 'warp_nodejs_heap_size_used_bytes']) {
+      expect(exp.types.get(family), family).toBe('gauge')
+    }
+    expect(exp.types.get('warp_process_cpu_seconds_total')).toBe('counter')
+    expect(sampleValue(exp, 'warp_process_resident_memory_bytes')).toBeGreaterThan(0)
+
+    // Computed at scrape time: a service that starts is up at the next scrape.
+    status = { ...STATUS, services: [STATUS.services[0]!, { ...STATUS.services[1]!, state: 'running' }] }
+    ;({ exp } = await scrape(r))
+    expect(sampleValue(exp, 'warp_service_up', { service: 'ai-ipc' })).toBe(1)
+    expect(sampleValue(exp, 'warp_service_state', { service: 'ai-ipc', state: 'running' })).toBe(1)
+  })
+})
+
+describe('the ai-ipc metrics', () => {
+  function setup(): { r: Registry; stats: PollerStats; setPoller: (on: boolean) => void; setQueue: (q: QueueView | null) => void; now: { t: number } } {
+    const r = new Registry()
+    const stats = new PollerStats(0)
+    let running = true
+    let queue: QueueView | null = null
+    const now = { t: 1_000_000 }
+    const view = (): PollerView | null =>
+      running ? { totals: stats.totals, handlers: () => stats.handlerStats(), inFlight: 2, polling: true, uptimeSeconds: 12.5, ratePerSecond: 3.5 } : null
+    stats.observer = registerAiIpcMetrics(r, { poller: view, queue: () => Promise.resolve(queue) }, () => now.t)
+    return {
+      r,
+      stats,
+      now,
+      setPoller: (on) => {
+        running = on
+      },
+      setQueue: (q) => {
+        queue = q
+      }
+    }
+  }
+
+  it('exports totals, per-handler counters and real histograms whose buckets count the answers', async () => {
+    const { r, stats } = setup()
+    // 3 fast health answers, 1 slow proxied one that errored (HTTP 502), a fallback, a retry.
+    for (let i = 0; i < 3; i++) stats.answered('health', 'completed', 0.4, 2, Date.now())
+    stats.answered('http_proxy', 'failed', 1200, 1500, Date.now(), { httpStatus: 502, error: 'bad gateway' })
+    stats.answered('http_proxy', 'completed', 30, 40, Date.now(), { fallback: true })
+    stats.retried('http_proxy')
+    stats.totals.expired = 4
+    stats.totals.batches = 6
+    const { exp } = await scrape(r)
+    expectWellDeclared(exp)
+    expect(sampleValue(exp, 'warp_ai_requests_processed_total')).toBe(4)
+    expect(sampleValue(exp, 'warp_ai_requests_failed_total')).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_requests_expired_total')).toBe(4)
+    expect(sampleValue(exp, 'warp_ai_requests_retried_total')).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_poller_batches_total')).toBe(6)
+    expect(sampleValue(exp, 'warp_ai_handler_processed_total', { handler: 'health' })).toBe(3)
+    expect(sampleValue(exp, 'warp_ai_handler_failed_total', { handler: 'http_proxy' })).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_handler_retried_total', { handler: 'http_proxy' })).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_handler_errored_total', { handler: 'http_proxy' })).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_handler_fallbacks_total', { handler: 'http_proxy' })).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_poller_in_flight')).toBe(2)
+    expect(sampleValue(exp, 'warp_ai_poller_polling')).toBe(1)
+    expect(sampleValue(exp, 'warp_ai_poller_uptime_seconds')).toBe(12.5)
+    expect(sampleValue(exp, 'warp_ai_requests_rate_per_second')).toBe(3.5)
+
+    expect(exp.types.get('warp_ai_request_latency_seconds')).toBe('histogram')
+    expect(exp.types.get('warp_ai_handler_duration_seconds')).toBe('histogram')
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_count')).toBe(5)
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_sum')).toBeCloseTo((3 * 2 + 1500 + 40) / 1000, 9)
+    const le = (name: string, labels: Record<string, string>, bound: string): number => sampleValue(exp, `${name}_bucket`, { ...labels, le: bound })
+    // Buckets are cumulative: 3 answers took 2 ms, one 40 ms, one 1.5 s.
+    expect(le('warp_ai_request_latency_seconds', {}, '0.001')).toBe(0)
+    expect(le('warp_ai_request_latency_seconds', {}, '0.0025')).toBe(3)
+    expect(le('warp_ai_request_latency_seconds', {}, '0.05')).toBe(4)
+    expect(le('warp_ai_request_latency_seconds', {}, '1')).toBe(4)
+    expect(le('warp_ai_request_latency_seconds', {}, '2.5')).toBe(5)
+    expect(le('warp_ai_request_latency_seconds', {}, '+Inf')).toBe(5)
+    expect(findSamples(exp, 'warp_ai_request_latency_seconds_bucket').map((s) => s.labels.le)).toEqual([...LATENCY_BUCKETS_SECONDS.map(String), '+Inf'])
+    expect(le('warp_ai_handler_duration_seconds', { handler: 'health' }, '0.001')).toBe(3)
+    expect(sampleValue(exp, 'warp_ai_handler_duration_seconds_count', { handler: 'health' })).toBe(3)
+    expect(le('warp_ai_handler_duration_seconds', { handler: 'http_proxy' }, '0.025')).toBe(0)
+    expect(le('warp_ai_handler_duration_seconds', { handler: 'http_proxy' }, '0.05')).toBe(1)
+    expect(le('warp_ai_handler_duration_seconds', { handler: 'http_proxy' }, '2.5')).toBe(2)
+    expect(sampleValue(exp, 'warp_ai_handler_duration_seconds_count', { handler: 'http_proxy' })).toBe(2)
+  })
+
+  it('queue gauges from the cached counts, oldest pending age, and nothing per handler without a poller', async () => {
+    const { r, stats, now, setPoller, setQueue } = setup()
+    stats.answered('health', 'completed', 1, 2, Date.now())
+    // No queue yet: no row gauges (a gauge without labels reads 0).
+    let { exp } = await scrape(r)
     expect(findSamples(exp, 'warp_ai_requests')).toEqual([])
-    expect(findSamples(exp, 'warp_http_client_requests_total')).toEqual([])
-    for (const family of exp.types.keys()) expect(exp.help.has(family), `HELP for ${family}`).toBe(true)
+    expect(sampleValue(exp, 'warp_ai_oldest_pending_age_seconds')).toBe(0)
+    setQueue({ counts: { pending: 2, processing: 1, completed: 7, failed: 0, timeout: 0, cancelled: 0 }, oldestPendingAt: now.t - 90_500 })
+    ;({ exp } = await scrape(r))
+    expect(sampleValue(exp, 'warp_ai_requests', { status: 'pending' })).toBe(2)
+    expect(sampleValue(exp, 'warp_ai_requests', { status: 'completed' })).toBe(7)
+    expect(findSamples(exp, 'warp_ai_requests').map((s) => s.labels.status)).toEqual(['pending', 'processing', 'completed', 'failed', 'timeout', 'cancelled'])
+    expect(sampleValue(exp, 'warp_ai_oldest_pending_age_seconds')).toBe(90.5)
+    setQueue({ counts: { pending: 0, processing: 0, completed: 9, failed: 0, timeout: 0, cancelled: 0 }, oldestPendingAt: now.t - 90_500 })
+    ;({ exp } = await scrape(r))
+    expect(sampleValue(exp, 'warp_ai_oldest_pending_age_seconds')).toBe(0)
+
+    setPoller(false)
+    ;({ exp } = await scrape(r))
+    expectWellDeclared(exp)
+    expect(findSamples(exp, 'warp_ai_handler_processed_total')).toEqual([])
+    expect(sampleValue(exp, 'warp_ai_poller_polling')).toBe(0)
+    // The histograms keep what they observed: they belong to the service instance.
+    expect(sampleValue(exp, 'warp_ai_request_latency_seconds_count')).toBe(1)
   })
 
-  it('leaves out a section whose result does not match the contract', async () => {
-    const dispatch: Dispatch = (method) =>
-      Promise.resolve<CallResult>(method === 'app.status' ? { ok: true, value: { ...STATUS, memory: 'lots' } } : { ok: true, value: HTTP })
-    const exp = parseExposition(await collectPrometheusText(dispatch))
-    expect(sampleValue(exp, 'warp_metrics_source_up', { method: 'app.status' })).toBe(0)
-    expect(findSamples(exp, 'warp_service_up')).toEqual([])
-    expect(sampleValue(exp, 'warp_http_client_requests_total', { upstream: 'http://127.0.0.1:8000' })).toBe(12)
-  })
-
-  it('names the exposition content type', () => {
-    expect(PROMETHEUS_CONTENT_TYPE).toMatch(/^text\/plain; version=0\.0\.4/)
+  it('a queue that cannot be read leaves the row gauges out instead of failing the scrape', async () => {
+    const r = new Registry()
+    registerAiIpcMetrics(r, { poller: () => null, queue: () => Promise.reject(new Error('database gone')) })
+    const { exp } = await scrape(r)
+    expect(findSamples(exp, 'warp_ai_requests')).toEqual([])
+    expect(sampleValue(exp, 'warp_ai_requests_processed_total')).toBe(0)
   })
 })
 
@@ -235,6 +269,7 @@ describe('the strict exposition reader the metrics tests rely on', () => {
       ['# TYPE m gauge\nm{a="x\\t"} 1\n', /bad escape/],
       ['m 1\n', /without a TYPE/],
       ['# TYPE m gauge\nm one\n', /bad value/],
+      ['# TYPE m gauge\nm Nan\n', /bad value/],
       ['# TYPE m gauge\nm  1\n', /bad value/],
       ['# TYPE m gauge\n# TYPE m gauge\n', /second TYPE/],
       ['# HELP m x\n# HELP m y\n', /second HELP/],
@@ -242,7 +277,8 @@ describe('the strict exposition reader the metrics tests rely on', () => {
       ['# TYPE m gauge\nm{a="1"} 1\nm{a="1"} 2\n', /same series twice/],
       ['# TYPE m gauge\nm{a-b="1"} 1\n', /bad label name/],
       ['# TYPE m gauge\nm 1', /end with a newline/],
-      ['# TYPE m sometype\n', /malformed TYPE/]
+      ['# TYPE m sometype\n', /malformed TYPE/],
+      ['# TYPE h histogram\nh 1\n', /without a TYPE/]
     ]
     for (const [text, why] of bad) expect(() => parseExposition(text), text).toThrow(why)
   })

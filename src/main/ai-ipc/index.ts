@@ -12,7 +12,7 @@ export const aiIpcModule = defineModule({
   sections: ['database', 'polling', 'ai_service'],
   dependsOn: [],
   enabled: (config) => (config.polling.enabled ? true : { disabled: 'polling.enabled is false in the configuration' }),
-  create: (ctx) => new AiIpcService({ config: ctx.config, log: ctx.log, events: ctx.events, httpClients: ctx.http }),
+  create: (ctx) => new AiIpcService({ config: ctx.config, log: ctx.log, events: ctx.events, httpClients: ctx.http, metrics: ctx.metrics }),
   handlers: aiIpcHandlers,
   migrations: []
 })

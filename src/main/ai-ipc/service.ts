@@ -10,6 +10,7 @@
  * is reported once and waits for a config change.
  */
 import { performance } from 'node:perf_hooks'
+import type { Registry } from 'prom-client'
 import { version as packageVersion } from '../../../package.json'
 import {
   ContractCallError,
@@ -32,13 +33,14 @@ import { sqliteQueuePath } from './connection-test'
 import { aiServiceClientOptions, createHandlerContext, handlerConfigFrom } from './handlers/context'
 import { createDefaultRegistry } from './handlers/registry'
 import type { HandlerContext } from './handlers/types'
+import { registerAiIpcMetrics, type PollerView, type QueueView } from './metrics'
 import { classifyProblem, isConnectionError } from './mysql-errors'
 import { MysqlQueue } from './mysql-queue'
 import { Poller, type HandlerLookup, type PollerSettings } from './poller'
 import { emptyCounts, statusCode, type QueueBackend } from './queue'
 import { SqliteQueue } from './sqlite-queue'
 import type { QueueFigures } from './queue'
-import { summarize } from './stats'
+import { summarize, type AnswerObserver } from './stats'
 
 export interface AiIpcServiceOptions {
   config: Config
@@ -53,6 +55,8 @@ export interface AiIpcServiceOptions {
   eventEveryMs?: number
   /** Where the AI service HTTP client is registered for metrics.http and the export. */
   httpClients?: HttpClientRegistry
+  /** The service's Prometheus registry (ServiceContext.metrics): its metrics are registered here. */
+  metrics?: Registry
 }
 
 export function pollerSettingsFrom(polling: Config['polling']): PollerSettings {
@@ -103,11 +107,16 @@ export class AiIpcService extends LifecycleService {
   private lastFinalStats: string[] = []
   private readonly config: Config
   private readonly log: Logger
+  /** Feeds the service's latency histograms (null without a metrics registry). */
+  private readonly answerObserver: AnswerObserver | null
 
   constructor(private readonly opts: AiIpcServiceOptions) {
     super('ai-ipc', 'AI request poller')
     this.config = opts.config
     this.log = opts.log
+    this.answerObserver = opts.metrics
+      ? registerAiIpcMetrics(opts.metrics, { poller: () => this.pollerView(), queue: () => this.queueView() })
+      : null
   }
 
   /** The database does not answer or does not exist yet: retried by the reconnecting start. */
@@ -153,6 +162,7 @@ export class AiIpcService extends LifecycleService {
     this.http = http
     this.unregisterHttp = this.opts.httpClients?.register('ai-service', http) ?? null
     this.poller = poller
+    poller.stats.observer = this.answerObserver
     poller.start()
     const every = this.opts.eventEveryMs ?? 1000
     this.eventTimer = setInterval(() => void this.emitEvents(), every)
@@ -349,6 +359,30 @@ export class AiIpcService extends LifecycleService {
         stuckAfterSeconds: o.stuckAfterSeconds ?? p.stuck_after_seconds
       }
     }
+  }
+
+  // ---- metrics ---------------------------------------------------------------------------------
+
+  private pollerView(): PollerView | null {
+    const poller = this.poller
+    if (!poller) return null
+    return {
+      totals: poller.stats.totals,
+      handlers: () => poller.stats.handlerStats(),
+      inFlight: poller.inFlight,
+      polling: poller.isRunning && poller.databaseError === undefined,
+      uptimeSeconds: Math.round(poller.stats.uptimeSeconds() * 10) / 10,
+      ratePerSecond: poller.stats.ratePerSecond()
+    }
+  }
+
+  /** The queue's cached counts and oldest pending row (the same caches requests.stats reads). */
+  private async queueView(): Promise<QueueView | null> {
+    const backend = this.backend
+    if (!backend) return null
+    const counts = await this.counts(backend)
+    const figures = counts.pending > 0 ? await this.figures(backend) : null
+    return { counts, oldestPendingAt: figures?.oldestPendingAt ?? null }
   }
 
   // ---- contract methods ------------------------------------------------------------------------

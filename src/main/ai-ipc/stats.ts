@@ -1,80 +1,11 @@
 /**
  * The poller's live figures: totals since start, answers per second over a sliding 10 s window,
- * latency percentiles from log-bucketed histograms over a sliding 60 s window (constant memory
- * and O(buckets) percentiles, whatever the rate), and the same per handler. Also the old
- * service's status line and final statistics block.
+ * latency percentiles over a sliding 60 s window (the shared LatencyWindow), and the same per
+ * handler. Also the old service's status line and final statistics block. An observer (the
+ * service's Prometheus histograms) sees every answer's timings as it is recorded.
  */
 import type { LatencySummary, RequestHandlerStats } from '../../shared/contract'
-
-const BUCKET_BASE_MS = 0.05
-const BUCKET_GROWTH = 1.05
-const BUCKETS = 340 // up to ~0.05 × 1.05^340 ≈ 800 s
-const LOG_GROWTH = Math.log(BUCKET_GROWTH)
-
-function bucketOf(ms: number): number {
-  if (!(ms > BUCKET_BASE_MS)) return 0
-  return Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / BUCKET_BASE_MS) / LOG_GROWTH))
-}
-
-function bucketValue(i: number): number {
-  return BUCKET_BASE_MS * Math.pow(BUCKET_GROWTH, i)
-}
-
-/** Latency percentiles over a sliding window of `slots` × `slotMs`. */
-export class LatencyWindow {
-  private readonly hist: Uint32Array[]
-  private readonly starts: number[]
-  constructor(
-    private readonly slotMs = 5000,
-    private readonly slots = 12
-  ) {
-    this.hist = Array.from({ length: slots }, () => new Uint32Array(BUCKETS))
-    this.starts = new Array<number>(slots).fill(-1)
-  }
-
-  private slot(now: number): Uint32Array {
-    const n = Math.floor(now / this.slotMs)
-    const i = n % this.slots
-    if (this.starts[i] !== n) {
-      this.starts[i] = n
-      this.hist[i]!.fill(0)
-    }
-    return this.hist[i]!
-  }
-
-  add(ms: number, now: number): void {
-    this.slot(now)[bucketOf(ms)]!++
-  }
-
-  summary(now: number): LatencySummary | null {
-    const cur = Math.floor(now / this.slotMs)
-    const merged = new Uint32Array(BUCKETS)
-    let total = 0
-    for (let s = 0; s < this.slots; s++) {
-      const start = this.starts[s]!
-      if (start < 0 || cur - start >= this.slots) continue
-      const h = this.hist[s]!
-      for (let b = 0; b < BUCKETS; b++) {
-        const v = h[b]!
-        if (v) {
-          merged[b]! += v
-          total += v
-        }
-      }
-    }
-    if (total === 0) return null
-    const pick = (p: number): number => {
-      const rank = Math.max(1, Math.ceil(total * p))
-      let acc = 0
-      for (let b = 0; b < BUCKETS; b++) {
-        acc += merged[b]!
-        if (acc >= rank) return Math.round(bucketValue(b) * 100) / 100
-      }
-      return Math.round(bucketValue(BUCKETS - 1) * 100) / 100
-    }
-    return { p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), samples: total }
-  }
-}
+import { LatencyWindow } from '../metrics/latency-window'
 
 /** Events per second over the last `seconds` whole seconds. */
 export class RateWindow {
@@ -126,6 +57,8 @@ export interface Totals {
 }
 
 interface HandlerFigures {
+  /** The handler's name, or '(other)' once MAX_HANDLER_KEYS names are taken. */
+  key: string
   processed: number
   failed: number
   retried: number
@@ -165,6 +98,12 @@ export interface LastErrorAnswer {
   message: string
 }
 
+/**
+ * Sees each committed answer's timings (ms) as PollerStats records them. `handler` is the bounded
+ * key (a flood of unknown types shares '(other)'), safe as a metric label.
+ */
+export type AnswerObserver = (handler: string, status: 'completed' | 'failed', handlerMs: number, totalMs: number) => void
+
 export class PollerStats {
   readonly totals: Totals = { processed: 0, failed: 0, expired: 0, retried: 0, recovered: 0, cancelledInFlight: 0, batches: 0, polls: 0 }
   private readonly rate = new RateWindow()
@@ -175,6 +114,8 @@ export class PollerStats {
   private readonly errored60 = new RateWindow(60)
   /** The most recent answer with HTTP >= 400. */
   lastError: LastErrorAnswer | null = null
+  /** Told about every answer (the service's histograms); a throwing observer is ignored. */
+  observer: AnswerObserver | null = null
 
   constructor(private readonly startedAt = Date.now()) {}
 
@@ -184,7 +125,7 @@ export class PollerStats {
       const key = this.handlers.size >= MAX_HANDLER_KEYS ? '(other)' : name
       h = this.handlers.get(key)
       if (!h) {
-        h = { processed: 0, failed: 0, retried: 0, errored: 0, fallbacks: 0, rate: new RateWindow(), latency: new LatencyWindow() }
+        h = { key, processed: 0, failed: 0, retried: 0, errored: 0, fallbacks: 0, rate: new RateWindow(), latency: new LatencyWindow() }
         this.handlers.set(key, h)
       }
     }
@@ -219,6 +160,13 @@ export class PollerStats {
     h.rate.add(1, now)
     this.latency.add(totalMs, now)
     h.latency.add(handlerMs, now)
+    if (this.observer) {
+      try {
+        this.observer(h.key, status, handlerMs, totalMs)
+      } catch {
+        // the figures above are recorded; a metrics observer must not break the commit path
+      }
+    }
   }
 
   retried(handler: string): void {

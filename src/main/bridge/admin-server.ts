@@ -8,14 +8,16 @@
  * - Failed attempts are logged per client at most once per 10 s (with a count); a client that keeps
  *   failing is refused for a while: HTTP 429 with Retry-After / WebSocket close 4429.
  * - Browser origins other than the server's own are refused (no cross-site WebSocket hijacking).
- * - `GET /api/status`: app.status as JSON; `GET /api/metrics`: the Prometheus text export
- *   (prometheus.ts) — both behind the token like the rest of /api.
+ * - `GET /api/status`: app.status as JSON; `GET /api/metrics`: the Prometheus text export of the
+ *   registry `metrics()` returns (prom-client; the runtime's merged registry) — both behind the
+ *   token like the rest of /api.
  */
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { timingSafeEqual, createHash, randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import type { Registry } from 'prom-client'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
   BRIDGE_PATH,
@@ -28,8 +30,8 @@ import {
 import type { Dispatch } from '../dispatch'
 import type { EventBus } from '../events'
 import type { Logger } from '../logging/logger'
+import { exposition } from '../metrics/prometheus'
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle'
-import { collectPrometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheus'
 
 /** WebSocket close code for a client refused after too many failed token attempts. */
 export const BRIDGE_THROTTLED_CLOSE = 4429
@@ -44,6 +46,11 @@ export interface AdminServerOptions {
   events: EventBus
   log: Logger
   version: string
+  /**
+   * The Prometheus registry `GET /api/metrics` exports, asked for at every scrape (the runtime's
+   * metricsRegistry(): its own metrics plus every running service's). Without it the path is 404.
+   */
+  metrics?: () => Registry
   /** Failed-token throttling and log rate limit (defaults: 20 failures/min → 60 s refusal, one line per 10 s). */
   authThrottle?: AuthThrottleOptions
 }
@@ -334,11 +341,18 @@ export class AdminServer {
     this.json(res, 404, { error: 'not found' })
   }
 
-  /** Prometheus text exposition of the app's metrics, read through the contract. */
+  /** Prometheus text exposition of the registry the options name. */
   private async serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!this.opts.metrics) {
+      this.json(res, 404, { error: 'not found' })
+      return
+    }
     let text: string
+    let contentType: string
     try {
-      text = await collectPrometheusText(this.opts.dispatch, { transport: 'bridge', client: 'http:metrics' })
+      const registry = this.opts.metrics()
+      contentType = registry.contentType
+      text = await exposition(registry)
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       this.opts.log.error('could not build the metrics export', { error: message })
@@ -346,7 +360,7 @@ export class AdminServer {
       res.end(`could not build the metrics: ${message}\n`)
       return
     }
-    res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' })
+    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' })
     res.end(req.method === 'HEAD' ? undefined : text)
   }
 

@@ -24,6 +24,7 @@ import { UpstreamStats } from './metrics'
 import { TokenBucketLimiter } from './rate-limiter'
 import { ResponseCache } from './response-cache'
 import type {
+  CallObserver,
   HttpClientMetrics,
   HttpClientOptions,
   HttpErrorKind,
@@ -51,8 +52,7 @@ const DEFAULTS = {
   connections: 64,
   keepAliveTimeoutMs: 10_000,
   pipelining: 1,
-  maxResponseBytes: 8 * 1024 * 1024,
-  latencyWindow: 1024
+  maxResponseBytes: 8 * 1024 * 1024
 } as const
 
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
@@ -108,7 +108,7 @@ export class HttpClient {
   private readonly defaultTtlMs: number
   private readonly poolOptions: Pool.Options
   private readonly maxResponseBytes: number
-  private readonly latencyWindow: number
+  private observers: readonly CallObserver[]
   private readonly clock: () => number
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   private readonly random: () => number
@@ -148,7 +148,7 @@ export class HttpClient {
       pipelining: options.pool?.pipelining ?? DEFAULTS.pipelining
     }
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes
-    this.latencyWindow = options.latencyWindow ?? DEFAULTS.latencyWindow
+    this.observers = options.onCallDone ? [options.onCallDone] : []
     this.log = options.log
     this.baseHeaders = { ...DEFAULT_HEADERS, ...lowerKeys(options.headers ?? {}) }
     this.jsonHeaders = { ...this.baseHeaders, 'content-type': 'application/json' }
@@ -226,6 +226,7 @@ export class HttpClient {
     }
     result.latencyMs = Math.round((performance.now() - started) * 100) / 100
     stats.recordLatency(result.latencyMs)
+    if (this.observers.length > 0) this.notify(up.origin, result)
     if (!result.ok) {
       stats.recordError(result.error.kind)
     } else if (cacheKey !== undefined && this.cache !== null) {
@@ -236,6 +237,27 @@ export class HttpClient {
       )
     }
     return result
+  }
+
+  /**
+   * Adds an observer of finished network calls (like HttpClientOptions.onCallDone); returns the
+   * function that removes it. The HTTP client registry attaches its histogram this way.
+   */
+  observe(observer: CallObserver): () => void {
+    this.observers = [...this.observers, observer]
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer)
+    }
+  }
+
+  private notify(origin: string, result: HttpResult): void {
+    for (const o of this.observers) {
+      try {
+        o(origin, result.latencyMs, result)
+      } catch {
+        // metrics must not break a call
+      }
+    }
   }
 
   /** Metrics per upstream origin plus the cache's totals. */
@@ -299,7 +321,7 @@ export class HttpClient {
                 clock: this.clock,
                 sleep: this.sleep
               }),
-        stats: new UpstreamStats(origin, this.latencyWindow)
+        stats: new UpstreamStats(origin, this.clock)
       }
       this.byOrigin.set(origin, up)
     }

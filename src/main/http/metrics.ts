@@ -1,7 +1,9 @@
 /**
  * Per-upstream counters and latency statistics for the HTTP client: running average over all
- * network calls, percentiles (nearest rank) over a bounded ring of recent samples.
+ * network calls, percentiles over the last 60 s of calls (the shared LatencyWindow, the same the
+ * poller's figures use).
  */
+import { LatencyWindow } from '../metrics/latency-window'
 import type { HttpErrorKind, UpstreamMetrics } from './types'
 
 export class UpstreamStats {
@@ -21,23 +23,18 @@ export class UpstreamStats {
   }
   private latencySum = 0
   private latencyCount = 0
-  private readonly window: Float64Array
-  private windowPos = 0
-  private windowFilled = 0
+  private readonly window = new LatencyWindow()
 
   constructor(
     readonly upstream: string,
-    windowSize: number
-  ) {
-    this.window = new Float64Array(Math.max(1, windowSize))
-  }
+    /** Monotonic ms clock of the percentile window (the client's clock). */
+    private readonly now: () => number
+  ) {}
 
   recordLatency(ms: number): void {
     this.latencySum += ms
     this.latencyCount++
-    this.window[this.windowPos] = ms
-    this.windowPos = (this.windowPos + 1) % this.window.length
-    if (this.windowFilled < this.window.length) this.windowFilled++
+    this.window.add(ms, this.now())
   }
 
   recordError(kind: HttpErrorKind): void {
@@ -46,7 +43,7 @@ export class UpstreamStats {
   }
 
   snapshot(): UpstreamMetrics {
-    const sorted = this.window.slice(0, this.windowFilled).sort()
+    const p = this.window.summary(this.now())
     return {
       upstream: this.upstream,
       requests: this.requests,
@@ -59,21 +56,13 @@ export class UpstreamStats {
       inFlight: this.inFlight,
       latency: {
         avgMs: this.latencyCount === 0 ? 0 : round2(this.latencySum / this.latencyCount),
-        p50Ms: round2(percentile(sorted, 50)),
-        p95Ms: round2(percentile(sorted, 95)),
-        p99Ms: round2(percentile(sorted, 99)),
-        samples: this.windowFilled
+        p50Ms: p?.p50 ?? 0,
+        p95Ms: p?.p95 ?? 0,
+        p99Ms: p?.p99 ?? 0,
+        samples: p?.samples ?? 0
       }
     }
   }
-}
-
-/** Nearest-rank percentile of an ascending array; 0 for an empty one. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length
-  if (n === 0) return 0
-  const rank = Math.min(n, Math.max(1, Math.ceil((p / 100) * n)))
-  return sorted[rank - 1] ?? 0
 }
 
 function round2(n: number): number {

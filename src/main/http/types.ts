@@ -146,9 +146,13 @@ export interface HttpClientOptions {
   maxResponseBytes?: number
   /** Headers sent with every call (e.g. user-agent, authorization). */
   headers?: Record<string, string>
-  /** Latency samples kept per upstream for percentiles. Default 1024. */
-  latencyWindow?: number
-  /** Monotonic ms clock for cache TTLs and token buckets. Default performance.now. */
+  /**
+   * Told about every network call when its result is final (cache hits are not network calls):
+   * the origin, the call's wall time in ms (retries and waits included) and the result. The
+   * HTTP client registry observes its latency histogram this way; a throwing observer is ignored.
+   */
+  onCallDone?: CallObserver
+  /** Monotonic ms clock for cache TTLs, token buckets and the latency window. Default performance.now. */
   clock?: () => number
   /** Sleep used for backoff and token waits. Default timers/promises setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
@@ -157,10 +161,13 @@ export interface HttpClientOptions {
   log?: Logger
 }
 
+/** See HttpClientOptions.onCallDone. */
+export type CallObserver = (upstream: string, ms: number, result: HttpResult) => void
+
 export interface LatencySummary {
   /** Average over every network call since start (ms). */
   avgMs: number
-  /** Percentiles over the last `latencyWindow` network calls (ms). */
+  /** Percentiles over the network calls of the last 60 s (ms, within 5 %: the shared LatencyWindow). */
   p50Ms: number
   p95Ms: number
   p99Ms: number

@@ -8,7 +8,8 @@ import { classifyProblem, isConnectionError, isLockConflict, versionHasSkipLocke
 import { isClaimIndex } from '../../../src/main/ai-ipc/mysql-queue'
 import { statusCode } from '../../../src/main/ai-ipc/queue'
 import { dbTimeToIso, likeContains, truncateUtf8 } from '../../../src/main/ai-ipc/rows'
-import { LatencyWindow, PollerStats, RateWindow } from '../../../src/main/ai-ipc/stats'
+import { PollerStats, RateWindow } from '../../../src/main/ai-ipc/stats'
+import { LatencyWindow } from '../../../src/main/metrics/latency-window'
 import {
   AI_REQUEST_STATUSES,
   AiTestConnectionInputSchema,

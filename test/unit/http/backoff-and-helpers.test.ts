@@ -1,6 +1,6 @@
-// Backoff delays, Retry-After parsing, percentiles, query building and JSON content-type detection.
+// Backoff delays, Retry-After parsing, query building and JSON content-type detection.
 import { describe, expect, it } from 'vitest'
-import { appendQuery, backoffDelay, isJsonContentType, parseRetryAfter, percentile } from '../../../src/main/http'
+import { appendQuery, backoffDelay, isJsonContentType, parseRetryAfter } from '../../../src/main/http'
 
 describe('backoffDelay', () => {
   const opts = { baseMs: 1000, maxMs: 10_000, jitter: 0.2 }
@@ -27,15 +27,6 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('', 0)).toBeUndefined()
     expect(parseRetryAfter('soon', 0)).toBeUndefined()
     expect(parseRetryAfter(['7', '8'], 0)).toBe(7000)
-  })
-})
-
-describe('percentile', () => {
-  it('uses nearest rank', () => {
-    const s = Array.from({ length: 100 }, (_, i) => i + 1)
-    expect([percentile(s, 50), percentile(s, 95), percentile(s, 99), percentile(s, 100)]).toEqual([50, 95, 99, 100])
-    expect(percentile([], 50)).toBe(0)
-    expect(percentile([7], 99)).toBe(7)
   })
 })
 
