@@ -3,6 +3,9 @@
 // ready line, signals through `npm run headless` and the `warp-host` bin, the admin token kept out
 // of the log, and the final statistics printed once.
 import { spawn, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Database from 'better-sqlite3'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -250,6 +253,72 @@ describe('signals and supervisors (item 8)', () => {
     expect(count(r.output(), 'Final Statistics:')).toBe(1)
     expect(count(readLog(r), 'Final Statistics:')).toBe(1)
   })
+})
+
+describe('shutdown with requests in flight (issue 10 items 2 and 4)', () => {
+  /** An AI service that never answers: every http_get stays in flight. */
+  async function hangingUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+    const held: http.ServerResponse[] = []
+    const server = http.createServer((_req, res) => void held.push(res))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())))
+    }
+  }
+
+  async function startWithHungRows(r: Run, upstream: string, n: number): Promise<{ db: Database.Database; ids: number[] }> {
+    await waitFor(() => READY.exec(r.output())?.[1], 'ready')
+    const db = new Database(path.join(r.dataDir, 'ai-ipc.db'))
+    db.pragma('busy_timeout = 5000')
+    const insert = db.prepare("INSERT INTO ai_requests (request_type, endpoint, request_data, expires_at) VALUES ('http_get', '/slow', ?, strftime('%Y-%m-%d %H:%M:%f','now','+60 seconds'))")
+    const ids = Array.from({ length: n }, () => Number(insert.run(JSON.stringify({ url: `${upstream}/slow`, method: 'GET' })).lastInsertRowid))
+    const processing = db.prepare("SELECT COUNT(*) AS n FROM ai_requests WHERE status = 'processing'")
+    await waitFor(() => ((processing.get() as { n: number }).n === n ? true : null), 'the rows in flight')
+    return { db, ids }
+  }
+
+  it('a second signal still hands the claimed rows back (pending, not stuck in processing) before exiting', async () => {
+    const upstream = await hangingUpstream()
+    try {
+      const r = run({ env: { AI_SERVICE_BASE_URL: upstream.url, AI_SERVICE_TIMEOUT: '300', DB_DRIVER: 'sqlite' } })
+      const { db, ids } = await startWithHungRows(r, upstream.url, 4)
+      r.child.kill('SIGTERM')
+      // Signals do not queue: the second one goes once the first has started the drain.
+      await waitFor(() => (readLog(r).includes('shutting down') ? true : null), 'the drain to begin')
+      r.child.kill('SIGTERM') // "exit at once"
+      expect(await r.exited).toBe(1)
+      const rows = db.prepare(`SELECT status, retry_count FROM ai_requests WHERE id IN (${ids.join(',')})`).all() as { status: string; retry_count: number }[]
+      db.close()
+      expect(rows.map((x) => `${x.status}/${x.retry_count}`)).toEqual(ids.map(() => 'pending/0'))
+      expect(readLog(r)).toContain('second signal')
+    } finally {
+      await upstream.close()
+    }
+  })
+
+  it("SIGTERM with hung upstream calls exits 0 inside Docker's 10 s stop timeout and releases the rows", async () => {
+    const upstream = await hangingUpstream()
+    try {
+      const r = run({ env: { AI_SERVICE_BASE_URL: upstream.url, AI_SERVICE_TIMEOUT: '300', DB_DRIVER: 'sqlite' } })
+      const { db, ids } = await startWithHungRows(r, upstream.url, 4)
+      const t0 = performance.now()
+      r.child.kill('SIGTERM')
+      let killed = false
+      const docker = setTimeout(() => ((killed = true), r.child.kill('SIGKILL')), 10_000)
+      const code = await r.exited
+      clearTimeout(docker)
+      expect(killed).toBe(false)
+      expect(code).toBe(0)
+      console.info(`SIGTERM with 4 hung upstream calls → exit 0 in ${Math.round(performance.now() - t0)} ms`)
+      const rows = db.prepare(`SELECT status FROM ai_requests WHERE id IN (${ids.join(',')})`).all() as { status: string }[]
+      db.close()
+      expect(rows.map((x) => x.status)).toEqual(ids.map(() => 'pending'))
+    } finally {
+      await upstream.close()
+    }
+  }, 30_000)
 })
 
 describe('admin access (item 10)', () => {
