@@ -13,7 +13,7 @@ import { formatAgo, formatBytes, formatDateTime, formatDuration } from '../compo
 import { formatCount, formatMs, formatRate } from '../components/requests/format'
 import { formatAsOf, formatPercent, retryText } from '../components/requests/health'
 import { probeSavedAiService, useAiServiceStore } from '../stores/ai-service'
-import { attachRequestsStore, refreshStats, requestsHref, useRequestsStore } from '../stores/requests'
+import { activateRequests, requestsHref, useRequestsStore } from '../stores/requests'
 import { StateBadge } from '../components/StateBadge'
 import { useNow } from '../components/use-now'
 import { useConnectionStore } from '../stores/connection'
@@ -68,28 +68,20 @@ export function OverviewPage(): React.JSX.Element {
 
 /** How often the Overview probes the AI service while shown. */
 const AI_PROBE_EVERY_MS = 30_000
-const STATS_RETRY_MS = 5000
 
 /** The queue's health at a glance; every figure links to the Requests view that explains it. */
 function QueueHealth({ live }: { live: boolean }): React.JSX.Element {
   const stats = useRequestsStore((s) => s.stats)
   const statsAt = useRequestsStore((s) => s.statsAt)
   const statsError = useRequestsStore((s) => s.statsError)
+  // The queue figures stay live while shown (events; retried while the poller is unavailable).
+  useEffect(() => activateRequests(getClient(), 'stats'), [])
   useEffect(() => {
     if (!live) return
     const client = getClient()
-    attachRequestsStore(client)
-    void refreshStats()
     void probeSavedAiService(client)
     const probe = setInterval(() => void probeSavedAiService(client), AI_PROBE_EVERY_MS)
-    // Events keep the stats fresh; ask again while the poller is unavailable.
-    const retry = setInterval(() => {
-      if (useRequestsStore.getState().statsError) void refreshStats()
-    }, STATS_RETRY_MS)
-    return () => {
-      clearInterval(probe)
-      clearInterval(retry)
-    }
+    return () => clearInterval(probe)
   }, [live])
   return (
     <section aria-labelledby="queue-health-heading" className={`queue-health${live ? '' : ' is-stale'}`} data-testid="queue-health">
