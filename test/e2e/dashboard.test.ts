@@ -47,7 +47,7 @@ describe('dashboard against the built headless host', () => {
     await store.getByText('Running').waitFor()
     expect(await store.getByRole('heading').textContent()).toBe('App database')
     await page.getByTestId('app-version').filter({ hasText: `v${version}` }).waitFor()
-    await page.locator('.stat', { hasText: 'Version' }).filter({ hasText: version }).waitFor()
+    await page.locator('.stat-card', { hasText: 'Version' }).filter({ hasText: version }).waitFor()
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor()
     // The token left the address bar (kept in sessionStorage for this tab only).
     expect(page.url()).not.toContain('token=')

@@ -8,6 +8,9 @@
  * - Failed attempts are logged per client at most once per 10 s (with a count); a client that keeps
  *   failing is refused for a while: HTTP 429 with Retry-After / WebSocket close 4429.
  * - Browser origins other than the server's own are refused (no cross-site WebSocket hijacking).
+ * - A bridge client may send `{t:"subscribe", events:[…]}`: from then on only those events are
+ *   forwarded to it (unknown names are refused with an error frame, the subscription unchanged);
+ *   a client that never subscribes receives every event.
  * - `GET /api/status`: app.status as JSON; `GET /api/metrics`: the Prometheus text export of the
  *   registry `metrics()` returns (prom-client; the runtime's merged registry) — both behind the
  *   token like the rest of /api.
@@ -21,11 +24,15 @@ import type { Registry } from 'prom-client'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
   BRIDGE_PATH,
+  BRIDGE_THROTTLED_CLOSE,
   BRIDGE_UNAUTHORIZED_CLOSE,
   BridgeClientMessageSchema,
+  BridgeSubscribeMessageSchema,
   EVENT_NAMES,
   METHOD_NAMES,
-  type BridgeServerMessage
+  isEventName,
+  type BridgeServerMessage,
+  type EventName
 } from '../../shared/contract'
 import type { Dispatch } from '../dispatch'
 import type { EventBus } from '../events'
@@ -33,8 +40,7 @@ import type { Logger } from '../logging/logger'
 import { exposition } from '../metrics/prometheus'
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle'
 
-/** WebSocket close code for a client refused after too many failed token attempts. */
-export const BRIDGE_THROTTLED_CLOSE = 4429
+export { BRIDGE_THROTTLED_CLOSE }
 
 export interface AdminServerOptions {
   host: string
@@ -84,7 +90,8 @@ function digest(s: string): Buffer {
 export class AdminServer {
   private server: http.Server | null = null
   private wss: WebSocketServer | null = null
-  private clients = new Map<WebSocket, string>()
+  /** Connected bridge clients: id, and the events they subscribed to (null = never subscribed: all). */
+  private clients = new Map<WebSocket, { id: string; events: ReadonlySet<EventName> | null }>()
   private unsubscribe: (() => void) | null = null
   private readonly tokenDigest: Buffer
   private readonly throttle: AuthThrottle
@@ -152,7 +159,7 @@ export class AdminServer {
     })
     this.server = server
     this.wss = wss
-    this.unsubscribe = this.opts.events.onAny((event, payload) => this.broadcast({ t: 'event', event, payload }))
+    this.unsubscribe = this.opts.events.onAny((event, payload) => this.broadcast(event, { t: 'event', event, payload }))
   }
 
   async stop(): Promise<void> {
@@ -242,7 +249,7 @@ export class AdminServer {
       return
     }
     const id = randomUUID().slice(0, 8)
-    this.clients.set(ws, id)
+    this.clients.set(ws, { id, events: null })
     this.opts.log.debug('bridge client connected', { client: id, remote: req.socket.remoteAddress })
     this.send(ws, { t: 'hello', version: this.opts.version, methods: [...METHOD_NAMES], events: [...EVENT_NAMES] })
     ws.on('message', (data, isBinary) => void this.handleMessage(ws, id, data, isBinary))
@@ -266,14 +273,49 @@ export class AdminServer {
       this.send(ws, { t: 'error', message: 'frame is not valid JSON' })
       return
     }
+    if (json !== null && typeof json === 'object' && (json as { t?: unknown }).t === 'subscribe') {
+      this.handleSubscribe(ws, client, json)
+      return
+    }
     const msg = BridgeClientMessageSchema.safeParse(json)
     if (!msg.success) {
       this.opts.log.warn('bridge frame has the wrong shape', { client })
-      this.send(ws, { t: 'error', message: `frame must be {t:"call", id, method, input}: ${msg.error.issues[0]?.message ?? ''}` })
+      this.send(ws, {
+        t: 'error',
+        message: `frame must be {t:"call", id, method, input} or {t:"subscribe", events}: ${msg.error.issues[0]?.message ?? ''}`
+      })
       return
     }
     const result = await this.opts.dispatch(msg.data.method, msg.data.input, { transport: 'bridge', client })
     this.send(ws, { t: 'result', id: msg.data.id, result })
+  }
+
+  /** `{t:"subscribe", events}`: replaces the client's subscription, or refuses it whole. */
+  private handleSubscribe(ws: WebSocket, client: string, json: unknown): void {
+    const msg = BridgeSubscribeMessageSchema.safeParse(json)
+    if (!msg.success) {
+      const issue = msg.error.issues[0]
+      this.send(ws, {
+        t: 'error',
+        message: `subscribe frame must be {t:"subscribe", events: string[]}: ${issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : ''}`
+      })
+      return
+    }
+    const unknown = msg.data.events.filter((e) => !isEventName(e))
+    if (unknown.length > 0) {
+      this.opts.log.warn('bridge client subscribed to unknown events', { client, unknown: unknown.join(', ') })
+      this.send(ws, {
+        t: 'error',
+        message: `cannot subscribe to unknown event${unknown.length === 1 ? '' : 's'} ${unknown.map((e) => JSON.stringify(e)).join(', ')}; known events: ${EVENT_NAMES.join(', ')}`,
+        unknownEvents: unknown
+      })
+      return
+    }
+    const entry = this.clients.get(ws)
+    if (!entry) return
+    const events = new Set(msg.data.events.filter(isEventName))
+    entry.events = events
+    this.send(ws, { t: 'subscribed', events: [...events] })
   }
 
   private send(ws: WebSocket, msg: BridgeServerMessage): void {
@@ -281,12 +323,14 @@ export class AdminServer {
     ws.send(JSON.stringify(msg))
   }
 
-  private broadcast(msg: BridgeServerMessage): void {
+  private broadcast(event: EventName, msg: BridgeServerMessage): void {
     if (this.clients.size === 0) return
-    const text = JSON.stringify(msg)
-    for (const ws of this.clients.keys()) {
+    let text: string | null = null
+    for (const [ws, { events }] of this.clients) {
       if (ws.readyState !== ws.OPEN) continue
+      if (events !== null && !events.has(event)) continue
       if (ws.bufferedAmount > MAX_BUFFERED) continue // a stalled client misses live events, not results
+      text ??= JSON.stringify(msg)
       ws.send(text)
     }
   }

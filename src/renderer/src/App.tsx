@@ -26,7 +26,16 @@ function Connecting(): React.JSX.Element {
     <main className="signin" id="main">
       <div className="signin__card card" role="status">
         <h1>WARP Host</h1>
-        {info.state === 'disconnected' ? (
+        {info.state === 'disconnected' && info.throttled ? (
+          <>
+            <p data-testid="throttled">
+              <strong>Too many failed sign-ins, retrying in {seconds} s</strong>
+            </p>
+            <p className="muted">
+              WARP Host refuses this address for a while after repeated wrong admin tokens. This page waits instead of trying again meanwhile.
+            </p>
+          </>
+        ) : info.state === 'disconnected' ? (
           <>
             <p>
               <strong>Cannot reach WARP Host — reconnecting…</strong>

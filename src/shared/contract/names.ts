@@ -77,5 +77,7 @@ export const eventChannel = (e: EventName): string => `contract:event:${e}`
 
 /** WebSocket close code the bridge uses for a missing or wrong token. */
 export const BRIDGE_UNAUTHORIZED_CLOSE = 4401
+/** WebSocket close code for a client refused after too many failed token attempts; the reason says "retry in N s". */
+export const BRIDGE_THROTTLED_CLOSE = 4429
 /** Path of the bridge's WebSocket endpoint. */
 export const BRIDGE_PATH = '/bridge'

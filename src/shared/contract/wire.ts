@@ -47,8 +47,21 @@ export const BridgeClientMessageSchema = z.object({
 })
 export type BridgeClientMessage = z.infer<typeof BridgeClientMessageSchema>
 
+/**
+ * The events this bridge client wants (replaces its previous subscription; [] = none). A client
+ * that never subscribes receives every event. Unknown names refuse the whole message.
+ */
+export const BridgeSubscribeMessageSchema = z.object({
+  t: z.literal('subscribe'),
+  events: z.array(z.string().max(100)).max(200)
+})
+export type BridgeSubscribeMessage = z.infer<typeof BridgeSubscribeMessageSchema>
+
 export type BridgeServerMessage =
   | { t: 'hello'; version: string; methods: string[]; events: string[] }
   | { t: 'result'; id: number; result: CallResult }
   | { t: 'event'; event: EventName; payload: unknown }
-  | { t: 'error'; message: string }
+  /** The subscription now in force (answer to a subscribe message). */
+  | { t: 'subscribed'; events: EventName[] }
+  /** A frame the server refused; `unknownEvents` lists the names a subscribe message got wrong. */
+  | { t: 'error'; message: string; unknownEvents?: string[] }

@@ -1,11 +1,20 @@
 /**
  * The contract client in a browser: one WebSocket to the headless host's bridge (BRIDGE_PATH,
  * `?token=`). Owns the connection state (connecting → open on the server's hello; unauthorized on
- * close code 4401; disconnected otherwise), automatic reconnects with capped exponential backoff
- * (never after a refused token), a timeout per call, and rejecting every waiting call with a clear
- * error when the socket drops. Events are checked against the contract before listeners see them.
+ * close code 4401; disconnected otherwise), automatic reconnects with the shared capped exponential
+ * backoff (never after a refused token; after close 4429 — too many failed sign-ins from this
+ * address — it waits the delay the server names), a timeout per call, and rejecting every waiting
+ * call with a clear error when the socket drops. Events are checked against the contract before
+ * listeners see them.
+ *
+ * Subscriptions: the events that have live `on()` listeners are the client's subscription; it is
+ * sent to the server (`{t:"subscribe"}`) when it changes — coalesced to one frame per tick, and
+ * always before a call frame so a snapshot never races its change hints — and again after every
+ * reconnect, so the server forwards only what the open page listens to.
  */
+import { backoffDelay } from '../../../shared/backoff'
 import {
+  BRIDGE_THROTTLED_CLOSE,
   BRIDGE_UNAUTHORIZED_CLOSE,
   ContractCallError,
   isEventName,
@@ -43,7 +52,7 @@ export interface BridgeClientOptions {
   callTimeoutMs?: number
   /** A socket that has not said hello after this long is dropped and retried (default 10 s). */
   helloTimeoutMs?: number
-  /** Reconnect delays: initialMs, doubling up to maxMs, ±20 % jitter (default 500 ms … 15 s). */
+  /** Reconnect delays (shared backoffDelay): initialMs, doubling up to maxMs, ±20 % jitter (default 500 ms … 15 s). */
   backoff?: { initialMs: number; maxMs: number }
   /** The host accepted this token (its hello arrived). */
   onTokenAccepted?: (token: string) => void
@@ -73,7 +82,8 @@ const INITIAL: ConnectionInfo = {
   retryAt: null,
   reason: null,
   auth: null,
-  serverVersion: null
+  serverVersion: null,
+  throttled: false
 }
 
 class BridgeClient implements LiveClient {
@@ -88,6 +98,9 @@ class BridgeClient implements LiveClient {
   private retryTimer: ReturnType<typeof setTimeout> | null = null
   private helloTimer: ReturnType<typeof setTimeout> | null = null
   private closed = false
+  /** The subscription the server has (sorted, joined), null = none sent on this socket yet. */
+  private sentSubscription: string | null = null
+  private subscriptionQueued = false
   private readonly callTimeoutMs: number
   private readonly helloTimeoutMs: number
   private readonly backoff: { initialMs: number; maxMs: number }
@@ -125,7 +138,10 @@ class BridgeClient implements LiveClient {
         )
       }, this.callTimeoutMs)
       this.pending.set(id, { method, frame, sent: false, timer, resolve, reject })
-      if (state === 'open') this.send(id)
+      if (state === 'open') {
+        this.flushSubscription()
+        this.send(id)
+      }
     })
     return raw.then((value) => unwrapCallResult(method, value))
   }
@@ -137,8 +153,17 @@ class BridgeClient implements LiveClient {
       this.listeners.set(event, set)
     }
     const l = listener as AnyListener
+    const had = set.size > 0
     set.add(l)
-    return () => set.delete(l)
+    if (!had) this.queueSubscription()
+    return () => {
+      if (set.delete(l) && set.size === 0) this.queueSubscription()
+    }
+  }
+
+  /** The events that have listeners now (what the open page needs). */
+  subscribedEvents(): EventName[] {
+    return [...this.listeners].filter(([, set]) => set.size > 0).map(([event]) => event).sort()
   }
 
   // --- connection -----------------------------------------------------------------------------
@@ -171,7 +196,8 @@ class BridgeClient implements LiveClient {
   }
 
   reconnectNow(): void {
-    if (this.closed || !this.token || this.info.state !== 'disconnected') return
+    // A throttled address stays refused until the wait is over: trying sooner only extends it.
+    if (this.closed || !this.token || this.info.state !== 'disconnected' || this.info.throttled) return
     this.clearRetry()
     this.connect()
   }
@@ -190,7 +216,7 @@ class BridgeClient implements LiveClient {
     if (!token) return
     const url = new URL(this.opts.url)
     url.searchParams.set('token', token)
-    this.setInfo({ state: 'connecting', retryAt: null, auth: null })
+    this.setInfo({ state: 'connecting', retryAt: null, auth: null, throttled: false })
     let ws: SocketLike
     try {
       ws = new this.WS(url.toString())
@@ -235,6 +261,7 @@ class BridgeClient implements LiveClient {
           serverVersion: typeof frame.version === 'string' ? frame.version : null
         })
         this.opts.onTokenAccepted?.(token)
+        this.flushSubscription()
         for (const id of this.pending.keys()) this.send(id)
         return
       }
@@ -267,6 +294,8 @@ class BridgeClient implements LiveClient {
       case 'error':
         console.warn('WARP Host bridge reported an error:', frame.message)
         return
+      case 'subscribed':
+        return
       default:
         return
     }
@@ -275,6 +304,7 @@ class BridgeClient implements LiveClient {
   private handleClose(ev: { code: number; reason: string }): void {
     const wasOpen = this.info.state === 'open'
     this.ws = null
+    this.sentSubscription = null
     this.clearHelloTimer()
     this.rejectAll((method) =>
       wasOpen
@@ -291,19 +321,41 @@ class BridgeClient implements LiveClient {
       this.setInfo({ state: 'disconnected', retryAt: null, reason: 'Closed' })
       return
     }
+    if (ev.code === BRIDGE_THROTTLED_CLOSE) {
+      // Hammering would only extend the refusal: wait what the server says, then try once.
+      const seconds = throttledSeconds(ev.reason)
+      this.scheduleRetry(`Too many failed sign-ins from this address; the host refuses it for ${seconds} s`, seconds * 1000, true)
+      return
+    }
     this.scheduleRetry(describeClose(ev, wasOpen))
   }
 
-  private scheduleRetry(reason: string): void {
+  private scheduleRetry(reason: string, delayMs?: number, throttled = false): void {
     const attempt = this.info.attempt
-    const base = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** attempt)
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4))
+    const delay = delayMs ?? backoffDelay(attempt, { baseMs: this.backoff.initialMs, maxMs: this.backoff.maxMs, jitter: 0.2 })
     this.clearRetry()
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
       this.connect()
     }, delay)
-    this.setInfo({ state: 'disconnected', attempt: attempt + 1, retryAt: Date.now() + delay, reason })
+    this.setInfo({ state: 'disconnected', attempt: attempt + 1, retryAt: Date.now() + delay, reason, throttled })
+  }
+
+  private queueSubscription(): void {
+    if (this.subscriptionQueued) return
+    this.subscriptionQueued = true
+    queueMicrotask(() => this.flushSubscription())
+  }
+
+  /** Sends the current subscription when the open socket does not have it yet. */
+  private flushSubscription(): void {
+    this.subscriptionQueued = false
+    if (this.info.state !== 'open' || !this.ws || this.ws.readyState !== this.WS.OPEN) return
+    const events = this.subscribedEvents()
+    const key = events.join(',')
+    if (key === this.sentSubscription) return
+    this.sentSubscription = key
+    this.ws.send(JSON.stringify({ t: 'subscribe', events }))
   }
 
   private send(id: number): void {
@@ -325,6 +377,7 @@ class BridgeClient implements LiveClient {
   private dropSocket(why: string): void {
     const ws = this.ws
     this.ws = null
+    this.sentSubscription = null
     this.clearHelloTimer()
     this.rejectAll((method) => `${why}: ${method} was cancelled`)
     if (ws && (ws.readyState === this.WS.OPEN || ws.readyState === this.WS.CONNECTING)) ws.close(1000, why)
@@ -344,6 +397,13 @@ class BridgeClient implements LiveClient {
     this.info = Object.freeze({ ...this.info, ...patch })
     for (const l of this.connectionListeners) l(this.info)
   }
+}
+
+/** The wait a 4429 close names ("… retry in 42 s"), in whole seconds; 60 when it names none. */
+export function throttledSeconds(reason: string): number {
+  const m = /retry in (\d+) ?s/i.exec(reason)
+  const n = m ? Number(m[1]) : NaN
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 3600) : 60
 }
 
 function describeClose(ev: { code: number; reason: string }, wasOpen: boolean): string {

@@ -22,7 +22,8 @@ const OPEN: ConnectionInfo = Object.freeze({
   retryAt: null,
   reason: null,
   auth: null,
-  serverVersion: null
+  serverVersion: null,
+  throttled: false
 })
 
 export function createIpcClient(api: WarpPreloadApi): LiveClient {

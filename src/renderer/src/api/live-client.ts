@@ -20,6 +20,8 @@ export interface ConnectionInfo {
   readonly auth: 'missing' | 'rejected' | null
   /** The host's version from the bridge's hello frame (bridge only). */
   readonly serverVersion: string | null
+  /** While disconnected: the host refused this address after too many failed sign-ins (close 4429); retryAt is its wait. */
+  readonly throttled: boolean
 }
 
 export interface LiveClient extends ContractClient {

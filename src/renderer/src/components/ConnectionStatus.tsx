@@ -16,15 +16,17 @@ function headline(info: ConnectionInfo): { tone: Tone; text: string } {
     case 'connecting':
       return { tone: 'busy', text: info.attempt > 0 ? 'Reconnecting…' : 'Connecting…' }
     case 'disconnected':
+      if (info.throttled) return { tone: 'bad', text: 'Too many failed sign-ins' }
       return { tone: 'bad', text: info.retryAt ? 'Disconnected — reconnecting…' : 'Disconnected' }
     case 'unauthorized':
       return { tone: 'bad', text: 'Sign-in required' }
   }
 }
 
-function RetryCountdown({ retryAt }: { retryAt: number }): React.JSX.Element {
+function RetryCountdown({ retryAt, throttled }: { retryAt: number; throttled: boolean }): React.JSX.Element {
   const now = useNow()
   const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000))
+  if (throttled) return <span className="muted">{seconds > 0 ? `retrying in ${seconds} s` : 'retrying now'}</span>
   return <span className="muted">{seconds > 0 ? `next try in ${seconds} s` : 'trying now'}</span>
 }
 
@@ -52,10 +54,10 @@ export function ConnectionBanner(): React.JSX.Element | null {
         <span className="banner__detail">
           {info.reason ? `${info.reason}. ` : ''}
           {receivedAt ? `Showing what was last received, ${formatAsOf(receivedAt)}. ` : ''}
-          {info.state === 'disconnected' && info.retryAt ? <RetryCountdown retryAt={info.retryAt} /> : null}
+          {info.state === 'disconnected' && info.retryAt ? <RetryCountdown retryAt={info.retryAt} throttled={info.throttled} /> : null}
         </span>
       </div>
-      {info.state === 'disconnected' && info.retryAt ? (
+      {info.state === 'disconnected' && info.retryAt && !info.throttled ? (
         <button type="button" className="button" onClick={reconnectNow}>
           Retry now
         </button>

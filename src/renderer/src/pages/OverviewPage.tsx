@@ -13,7 +13,10 @@ import { formatAgo, formatBytes, formatDateTime, formatDuration } from '../compo
 import { formatCount, formatMs, formatRate } from '../components/requests/format'
 import { formatAsOf, formatPercent, retryText } from '../components/requests/health'
 import { probeSavedAiService, useAiServiceStore } from '../stores/ai-service'
-import { attachRequestsStore, refreshStats, requestsHref, useRequestsStore } from '../stores/requests'
+import { activateRequests, requestsHref, useRequestsStore } from '../stores/requests'
+import { LatencyTable } from '../components/LatencyTable'
+import { latencyRows } from '../components/requests/StatsPanel'
+import { StatCard, type StatTone } from '../components/StatCard'
 import { StateBadge } from '../components/StateBadge'
 import { useNow } from '../components/use-now'
 import { useConnectionStore } from '../stores/connection'
@@ -68,28 +71,20 @@ export function OverviewPage(): React.JSX.Element {
 
 /** How often the Overview probes the AI service while shown. */
 const AI_PROBE_EVERY_MS = 30_000
-const STATS_RETRY_MS = 5000
 
 /** The queue's health at a glance; every figure links to the Requests view that explains it. */
 function QueueHealth({ live }: { live: boolean }): React.JSX.Element {
   const stats = useRequestsStore((s) => s.stats)
   const statsAt = useRequestsStore((s) => s.statsAt)
   const statsError = useRequestsStore((s) => s.statsError)
+  // The queue figures stay live while shown (events; retried while the poller is unavailable).
+  useEffect(() => activateRequests(getClient(), 'stats'), [])
   useEffect(() => {
     if (!live) return
     const client = getClient()
-    attachRequestsStore(client)
-    void refreshStats()
     void probeSavedAiService(client)
     const probe = setInterval(() => void probeSavedAiService(client), AI_PROBE_EVERY_MS)
-    // Events keep the stats fresh; ask again while the poller is unavailable.
-    const retry = setInterval(() => {
-      if (useRequestsStore.getState().statsError) void refreshStats()
-    }, STATS_RETRY_MS)
-    return () => {
-      clearInterval(probe)
-      clearInterval(retry)
-    }
+    return () => clearInterval(probe)
   }, [live])
   return (
     <section aria-labelledby="queue-health-heading" className={`queue-health${live ? '' : ' is-stale'}`} data-testid="queue-health">
@@ -103,11 +98,7 @@ function QueueHealth({ live }: { live: boolean }): React.JSX.Element {
       {stats ? (
         <QueueFigures stats={stats} />
       ) : statsError ? (
-        <a className="health-item health-item--bad" href={requestsHref()} data-testid="health-unavailable">
-          <span className="health-item__label">Poller</span>
-          <span className="health-item__value">Unavailable</span>
-          <span className="health-item__sub">{statsError.message}</span>
-        </a>
+        <StatCard label="Poller" value="Unavailable" sub={statsError.message} title={statsError.message} tone="bad" href={requestsHref()} testId="health-unavailable" />
       ) : (
         <p className="muted">Loading the queue figures…</p>
       )}
@@ -172,51 +163,35 @@ function QueueFigures({ stats }: { stats: RequestsStats }): React.JSX.Element {
         href={err && err.id > 0 ? requestsHref({ id: String(err.id) }) : requestsHref({ http: 'error' })}
         testId="health-last-error"
       />
+      <StatCard wide label="Latency" note="last 60 s" className="health-latency" testId="health-latency">
+        <LatencyTable rows={latencyRows(stats)} />
+      </StatCard>
     </div>
   )
 }
 
-function HealthItem({
-  label,
-  value,
-  sub,
-  tone,
-  href,
-  testId
-}: {
-  label: string
-  value: string
-  sub: string
-  tone?: 'warn' | 'bad' | undefined
-  href: string
-  testId: string
-}): React.JSX.Element {
-  return (
-    <a className={`health-item${tone ? ` health-item--${tone}` : ''}`} href={href} data-testid={testId} title={sub}>
-      <span className="health-item__label">{label}</span>
-      <span className="health-item__value">{value}</span>
-      <span className="health-item__sub">{sub}</span>
-    </a>
-  )
+/** A queue figure: a card that links to the Requests view explaining it (green stripe unless warned). */
+function HealthItem({ sub, tone, ...rest }: { label: string; value: string; sub: string; tone?: StatTone | undefined; href: string; testId: string }): React.JSX.Element {
+  return <StatCard {...rest} sub={sub} title={sub} tone={tone ?? 'ok'} />
 }
 
 function AppSummary({ status, receivedAt, live }: { status: AppStatus; receivedAt: number; live: boolean }): React.JSX.Element {
   return (
     <section aria-label="Application" className={`summary-grid${live ? '' : ' is-stale'}`}>
-      <Stat label="Version" value={status.version} />
-      <Stat
+      <StatCard label="Version" value={status.version} />
+      <StatCard
         label="Mode"
         value={status.mode === 'headless' ? 'Headless' : 'Desktop'}
         sub={status.mode === 'headless' ? 'no window; dashboard in a browser' : 'desktop app'}
       />
-      <Stat
+      <StatCard
         label="Uptime"
         value={<Uptime base={status.uptimeSeconds} receivedAt={receivedAt} live={live} />}
         title={`Started ${formatDateTime(status.startedAt)}`}
       />
-      <Stat label="Memory (RSS)" value={formatBytes(status.memory.rssBytes)} sub={`heap ${formatBytes(status.memory.heapUsedBytes)}`} />
-      <Stat label="Process" value={`pid ${status.pid}`} sub={`${status.platform} · Node ${status.nodeVersion}`} />
-      <Stat label="Data folder" value={<code className="path">{status.dataDir}</code>} wide />
+      <StatCard label="Memory (RSS)" value={formatBytes(status.memory.rssBytes)} sub={`heap ${formatBytes(status.memory.heapUsedBytes)}`} />
+      <StatCard label="Process" value={`pid ${status.pid}`} sub={`${status.platform} · Node ${status.nodeVersion}`} />
+      <StatCard label="Data folder" value={<code className="path">{status.dataDir}</code>} wide />
     </section>
   )
 }
@@ -225,28 +200,6 @@ function Uptime({ base, receivedAt, live }: { base: number; receivedAt: number; 
   const now = useNow()
   const seconds = live ? base + Math.max(0, now - receivedAt) / 1000 : base
   return <span data-testid="uptime">{formatDuration(seconds)}</span>
-}
-
-function Stat({
-  label,
-  value,
-  sub,
-  title,
-  wide
-}: {
-  label: string
-  value: React.ReactNode
-  sub?: string
-  title?: string
-  wide?: boolean
-}): React.JSX.Element {
-  return (
-    <div className={`stat${wide ? ' stat--wide' : ''}`} title={title}>
-      <div className="stat__label">{label}</div>
-      <div className="stat__value">{value}</div>
-      {sub ? <div className="stat__sub muted">{sub}</div> : null}
-    </div>
-  )
 }
 
 /** 13:05:09 (24-hour) for an ISO time. */

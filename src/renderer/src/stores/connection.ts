@@ -28,7 +28,8 @@ export const useConnectionStore = create<ConnectionStore>((set) => ({
     retryAt: null,
     reason: null,
     auth: null,
-    serverVersion: null
+    serverVersion: null,
+    throttled: false
   },
   signedIn: false,
   signingIn: false,

@@ -3,16 +3,16 @@
  * connection opens (first load and every reconnect) fetches the current status, the logs missed
  * meanwhile (or the whole tail when the host process changed) and the config. A fetch that fails
  * while the connection stays open (e.g. the desktop app's main process still starting) is retried
- * with backoff.
+ * with the shared backoff (the live resources' DEFAULT_RETRY).
  */
+import { backoffDelay } from '../../../shared/backoff'
 import type { LiveClient } from '../api/live-client'
 import { errorMessage } from '../api/call-result'
 import { attachConfigStore, useConfigStore } from './config'
 import { attachConnectionStore } from './connection'
 import { LOG_BUFFER_SIZE, attachLogsStore, useLogsStore } from './logs'
+import { DEFAULT_RETRY } from './live-resource'
 import { attachStatusStore, useStatusStore } from './status'
-
-const RETRY_MAX_MS = 15_000
 
 export function attachStores(client: LiveClient): () => void {
   const detach = [attachConnectionStore(client), attachStatusStore(client), attachLogsStore(client), attachConfigStore(client)]
@@ -23,7 +23,7 @@ export function attachStores(client: LiveClient): () => void {
   const run = (mine: number, attempt: number): void => {
     void sync(client, mine, () => generation).then((ok) => {
       if (ok || mine !== generation) return
-      retryTimer = setTimeout(() => run(mine, attempt + 1), Math.min(RETRY_MAX_MS, 1000 * 2 ** attempt))
+      retryTimer = setTimeout(() => run(mine, attempt + 1), backoffDelay(attempt, DEFAULT_RETRY))
     })
   }
 

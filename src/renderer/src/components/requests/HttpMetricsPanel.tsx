@@ -3,14 +3,16 @@
  * service, one row per upstream — requests, errors (by kind in the cell's tooltip), retries,
  * cache hit rate, in flight and latency p50 / p95 / p99.
  *
- * Fetched with `metrics.http` when the panel mounts (and when the connection comes back), then
- * refreshed when a `requests.stats` event arrives — but at most every HTTP_METRICS_REFRESH_MS, and
- * never two calls at once. Keeps its own small state: nothing else on the page needs these figures.
+ * A live resource (stores/live-resource.ts): `metrics.http` when the panel mounts and when the
+ * connection comes back, then again when a `requests.stats` event arrives — at most every
+ * HTTP_METRICS_REFRESH_MS, never two calls at once. Keeps its own small state: nothing else on the
+ * page needs these figures.
  */
 import { memo, useEffect, useState } from 'react'
 import { HTTP_ERROR_KINDS, type HttpErrorKind, type HttpUpstreamMetrics, type MetricsHttp } from '../../../../shared/contract'
 import { errorMessage } from '../../api/call-result'
 import { getClient } from '../../api/client'
+import { createLiveResource } from '../../stores/live-resource'
 import { formatCount, formatMs } from './format'
 import './http-metrics.css'
 
@@ -27,64 +29,19 @@ const KIND_LABEL: Record<HttpErrorKind, string> = {
 
 type PanelState = { kind: 'loading' } | { kind: 'ready'; data: MetricsHttp } | { kind: 'error'; message: string }
 
-/** `metrics.http`, fetched on mount and on `requests.stats` events, throttled. */
+/** `metrics.http`, fetched on mount, on `requests.stats` events (throttled) and on reconnect. */
 function useHttpMetrics(): PanelState {
   const [state, setState] = useState<PanelState>({ kind: 'loading' })
   useEffect(() => {
-    const client = getClient()
-    let disposed = false
-    let inFlight = false
-    let again = false
-    let lastAt = Number.NEGATIVE_INFINITY
-    let timer: ReturnType<typeof setTimeout> | null = null
-
-    const fetchNow = async (): Promise<void> => {
-      inFlight = true
-      lastAt = performance.now()
-      try {
-        const data = await client.call('metrics.http')
-        if (!disposed) setState({ kind: 'ready', data })
-      } catch (err) {
-        // Keep showing the last figures through a hiccup; say so only when there are none.
-        if (!disposed) setState((prev) => (prev.kind === 'ready' ? prev : { kind: 'error', message: errorMessage(err) }))
-      } finally {
-        inFlight = false
-        if (again) {
-          again = false
-          request()
-        }
-      }
-    }
-
-    const request = (): void => {
-      if (disposed) return
-      if (inFlight) {
-        again = true
-        return
-      }
-      if (timer !== null) return
-      const wait = lastAt + HTTP_METRICS_REFRESH_MS - performance.now()
-      if (wait <= 0) {
-        void fetchNow()
-        return
-      }
-      timer = setTimeout(() => {
-        timer = null
-        void fetchNow()
-      }, wait)
-    }
-
-    request()
-    const offStats = client.on('requests.stats', () => request())
-    const offConnection = client.onConnection((info) => {
-      if (info.state === 'open') request()
+    const resource = createLiveResource<MetricsHttp>({
+      load: (c) => c.call('metrics.http'),
+      onValue: (data) => setState({ kind: 'ready', data }),
+      // Keep showing the last figures through a hiccup; say so only when there are none.
+      onError: (err) => setState((prev) => (prev.kind === 'ready' ? prev : { kind: 'error', message: errorMessage(err) })),
+      subscribe: (c, ctl) => [c.on('requests.stats', () => ctl.invalidate())],
+      throttleMs: HTTP_METRICS_REFRESH_MS
     })
-    return () => {
-      disposed = true
-      offStats()
-      offConnection()
-      if (timer !== null) clearTimeout(timer)
-    }
+    return resource.activate(getClient())
   }, [])
   return state
 }

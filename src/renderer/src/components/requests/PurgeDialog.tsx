@@ -5,7 +5,7 @@
  */
 import { useId, useState } from 'react'
 import { formatCount, STATUS_LABEL } from './format'
-import { purge, useRequestsStore, type PurgeStatus } from '../../stores/requests'
+import { LIMITS, parsePurgeDays, purge, useRequestsStore, type PurgeStatus } from '../../stores/requests'
 import { Dialog } from './Dialog'
 
 const FINISHED: PurgeStatus[] = ['completed', 'failed', 'timeout', 'cancelled']
@@ -23,8 +23,9 @@ export function PurgeDialog({ onClose }: { onClose: () => void }): React.JSX.Ele
   const [statuses, setStatuses] = useState<PurgeStatus[]>(FINISHED)
   const warnId = useId()
   const daysId = useId()
-  const n = /^\d+$/.test(days.trim()) ? Number(days.trim()) : NaN
-  const daysOk = Number.isInteger(n) && n >= 1 && n <= 3650
+  const parsed = parsePurgeDays(days)
+  const daysOk = parsed !== null
+  const n = parsed ?? NaN
   const finishedNow = counts ? statuses.reduce((sum, s) => sum + counts[s], 0) : null
   const toggle = (s: PurgeStatus): void => setStatuses((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : [...cur, s]))
   const confirm = async (): Promise<void> => {
@@ -62,8 +63,8 @@ export function PurgeDialog({ onClose }: { onClose: () => void }): React.JSX.Ele
         <div className="rq-form-grid">
           <label htmlFor={daysId}>Older than (days)</label>
           <div>
-            <input id={daysId} className="input rq-input-narrow" type="number" min={1} max={3650} step={1} value={days} onChange={(e) => setDays(e.target.value)} aria-invalid={!daysOk} required />
-            {!daysOk && <span className="rq-field-error"> 1 – 3650 days</span>}
+            <input id={daysId} className="input rq-input-narrow" type="number" min={LIMITS.purgeDays.min} max={LIMITS.purgeDays.max} step={1} value={days} onChange={(e) => setDays(e.target.value)} aria-invalid={!daysOk} required />
+            {!daysOk && <span className="rq-field-error"> {LIMITS.purgeDays.min} – {LIMITS.purgeDays.max} days</span>}
           </div>
           <span id={`${daysId}-st`}>Statuses</span>
           <div className="rq-chips" role="group" aria-labelledby={`${daysId}-st`}>

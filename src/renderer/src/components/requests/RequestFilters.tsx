@@ -4,7 +4,7 @@
  */
 import { memo, useEffect, useId, useRef, useState } from 'react'
 import { AI_REQUEST_STATUSES, HTTP_STATUS_FILTERS, type AiRequestStatus, type HttpStatusFilter } from '../../../../shared/contract'
-import { clearFilters, filtersActive, setFilters, useRequestsStore, type RequestsFilters } from '../../stores/requests'
+import { LIMITS, clearFilters, filtersActive, setFilters, useRequestsStore, type RequestsFilters } from '../../stores/requests'
 import { STATUS_LABEL } from './format'
 
 const TEXT_DELAY_MS = 350
@@ -23,11 +23,12 @@ export const KNOWN_TYPES = [
 
 type TextKey = 'type' | 'npc' | 'map' | 'id'
 
-const TEXT_FIELDS: { key: TextKey; label: string; placeholder: string; width: string; maxLength: number }[] = [
-  { key: 'type', label: 'Type', placeholder: 'any type', width: '9rem', maxLength: 50 },
-  { key: 'npc', label: 'NPC', placeholder: 'name contains…', width: '8.5rem', maxLength: 100 },
-  { key: 'map', label: 'Map', placeholder: 'contains…', width: '7rem', maxLength: 50 },
-  { key: 'id', label: 'Id', placeholder: '#', width: '5.5rem', maxLength: 11 }
+// Lengths from the contract's requests.list schema (an id: its digits plus an optional '#').
+const TEXT_FIELDS: { key: TextKey; label: string; placeholder: string; width: string; maxLength: number | undefined }[] = [
+  { key: 'type', label: 'Type', placeholder: 'any type', width: '9rem', maxLength: LIMITS.filter.type },
+  { key: 'npc', label: 'NPC', placeholder: 'name contains…', width: '8.5rem', maxLength: LIMITS.filter.npc },
+  { key: 'map', label: 'Map', placeholder: 'contains…', width: '7rem', maxLength: LIMITS.filter.map },
+  { key: 'id', label: 'Id', placeholder: '#', width: '5.5rem', maxLength: LIMITS.requestId.max === undefined ? undefined : String(LIMITS.requestId.max).length + 1 }
 ]
 
 export const RequestFilters = memo(function RequestFilters(): React.JSX.Element {

@@ -4,7 +4,8 @@
  * uses the poller's own setting.
  */
 import { useId, useState } from 'react'
-import { resetStuck, useRequestsStore } from '../../stores/requests'
+import { LIMITS, parseResetStuckSeconds, resetStuck, useRequestsStore } from '../../stores/requests'
+import { formatCount } from './format'
 import { Dialog } from './Dialog'
 
 export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JSX.Element {
@@ -14,12 +15,11 @@ export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JS
   const [secs, setSecs] = useState('')
   const inputId = useId()
   const helpId = useId()
-  const text = secs.trim()
-  const n = /^\d+$/.test(text) ? Number(text) : NaN
-  const valid = text === '' || (Number.isInteger(n) && n >= 0 && n <= 86_400)
+  const n = parseResetStuckSeconds(secs)
+  const valid = n !== null
   const submit = async (): Promise<void> => {
-    if (!valid) return
-    await resetStuck(text === '' ? undefined : n)
+    if (n === null) return
+    await resetStuck(n)
     onClose()
   }
   return (
@@ -43,8 +43,8 @@ export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JS
               id={inputId}
               className="input rq-input-narrow"
               type="number"
-              min={0}
-              max={86_400}
+              min={LIMITS.resetStuckSeconds.min}
+              max={LIMITS.resetStuckSeconds.max}
               step={1}
               value={secs}
               placeholder={settings ? String(settings.stuckAfterSeconds) : 'poller default'}
@@ -56,7 +56,11 @@ export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JS
               Empty = the poller’s setting{settings ? ` (${settings.stuckAfterSeconds} s)` : ''}. A small value also resets requests a poller is
               working on right now.
             </p>
-            {!valid && <p className="rq-field-error">0 – 86,400 seconds</p>}
+            {!valid && (
+              <p className="rq-field-error">
+                {formatCount(LIMITS.resetStuckSeconds.min ?? 0)} – {formatCount(LIMITS.resetStuckSeconds.max ?? 0)} seconds
+              </p>
+            )}
           </div>
         </div>
         <footer className="rq-dialog-foot">

@@ -4,7 +4,9 @@
  * stats slice of the store, so it re-renders at most once a second.
  */
 import { memo } from 'react'
-import { AI_REQUEST_STATUSES, type AiRequestStatus, type HttpStatusFilter, type LatencySummary, type RequestsStats } from '../../../../shared/contract'
+import { AI_REQUEST_STATUSES, type AiRequestStatus, type HttpStatusFilter, type RequestsStats } from '../../../../shared/contract'
+import { LatencyTable, type LatencyRow } from '../LatencyTable'
+import { StatCard } from '../StatCard'
 import { RATE_WINDOW_MS, setFilters, useRequestsStore } from '../../stores/requests'
 import { formatCount, formatMs, formatRate, STATUS_LABEL } from './format'
 import { formatPercent, handlerErrorRate } from './health'
@@ -24,11 +26,13 @@ export function StatsPanel(): React.JSX.Element | null {
   return (
     <section className="rq-stats" aria-label="Queue statistics">
       <StatusTiles counts={stats.counts} errored={stats.errored} active={statuses} http={http} />
-      <div className="rq-card rq-rate" aria-label="Answer rate">
-        <div className="rq-card-head">
-          <span className="rq-card-title">Rate</span>
-          <span className="rq-muted rq-small">{windowMs >= RATE_WINDOW_MS ? 'last 2 min' : `last ${Math.round(windowMs / 1000)} s`}</span>
-        </div>
+      <StatCard
+        compact
+        className="rq-rate"
+        aria-label="Answer rate"
+        label="Rate"
+        note={windowMs >= RATE_WINDOW_MS ? 'last 2 min' : `last ${Math.round(windowMs / 1000)} s`}
+      >
         <div className="rq-rate-body">
           <span className="rq-big rq-num" data-testid="rq-rate">
             {formatRate(stats.ratePerSecond)}
@@ -36,14 +40,10 @@ export function StatsPanel(): React.JSX.Element | null {
           </span>
           <Sparkline points={history} windowMs={windowMs} width={120} height={38} />
         </div>
-      </div>
-      <div className="rq-card rq-latency" aria-label="Latency, last 60 seconds">
-        <div className="rq-card-head">
-          <span className="rq-card-title">Latency</span>
-          <span className="rq-muted rq-small">last 60 s</span>
-        </div>
-        <LatencyTable stats={stats} />
-      </div>
+      </StatCard>
+      <StatCard compact className="rq-latency" aria-label="Latency, last 60 seconds" label="Latency" note="last 60 s">
+        <LatencyTable rows={latencyRows(stats)} testId="rq-latency" />
+      </StatCard>
     </section>
   )
 }
@@ -52,52 +52,24 @@ export function StatsPanel(): React.JSX.Element | null {
  * Two latencies, said plainly: insert → answer is what the NPC waits (from the database's
  * timestamps, any poller); claim → answer is this poller's own part (claim to committed answer).
  */
-function LatencyTable({ stats }: { stats: RequestsStats }): React.JSX.Element {
+export function latencyRows(stats: RequestsStats): LatencyRow[] {
   const wholeSeconds = stats.waitResolutionMs >= 1000
-  const rows: { key: string; label: string; title: string; v: LatencySummary | null }[] = [
+  return [
     {
       key: 'wait',
       label: 'Insert → answer',
+      sub: wholeSeconds ? 'NPC waits · ±1 s' : 'what the NPC waits',
       title: `What the NPC waits: response created_at − request created_at, newest answers of the last 60 s${wholeSeconds ? ' (the database keeps whole seconds)' : ''}`,
-      v: stats.waitMs
+      value: stats.waitMs
     },
-    { key: 'claim', label: 'Claim → answer', title: 'This poller: from its claim to the committed answer (handler time included)', v: stats.latencyMs }
+    {
+      key: 'claim',
+      label: 'Claim → answer',
+      sub: 'this poller',
+      title: 'This poller: from its claim to the committed answer (handler time included)',
+      value: stats.latencyMs
+    }
   ]
-  return (
-    <table className="rq-lat-table" data-testid="rq-latency">
-      <thead>
-        <tr>
-          <th scope="col">
-            <span className="rq-sr">Measured</span>
-          </th>
-          <th scope="col" className="rq-r">p50</th>
-          <th scope="col" className="rq-r">p95</th>
-          <th scope="col" className="rq-r">p99</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.key} title={`${r.title}${r.v ? ` · ${formatCount(r.v.samples)} samples` : ''}`}>
-            <th scope="row">
-              {r.label}
-              <span className="rq-lat-sub">{r.key === 'wait' ? (wholeSeconds ? 'NPC waits · ±1 s' : 'what the NPC waits') : 'this poller'}</span>
-            </th>
-            {r.v ? (
-              <>
-                <td className="rq-r rq-num">{formatMs(r.v.p50)}</td>
-                <td className="rq-r rq-num">{formatMs(r.v.p95)}</td>
-                <td className="rq-r rq-num">{formatMs(r.v.p99)}</td>
-              </>
-            ) : (
-              <td className="rq-muted rq-r" colSpan={3}>
-                no answers
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  )
 }
 
 const StatusTiles = memo(function StatusTiles({

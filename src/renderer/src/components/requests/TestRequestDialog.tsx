@@ -5,7 +5,7 @@
  */
 import { useId, useState } from 'react'
 import type { MethodInput } from '../../../../shared/contract'
-import { clearTestResult, submitTest, useRequestsStore } from '../../stores/requests'
+import { LIMITS, clearTestResult, parseTestPriority, submitTest, testTypeOk, useRequestsStore } from '../../stores/requests'
 import { Dialog } from './Dialog'
 import { formatMs, prettyPayload } from './format'
 import { KNOWN_TYPES } from './RequestFilters'
@@ -43,14 +43,14 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
   const outcome = useRequestsStore((s) => s.outcome)
   const [draft, setDraft] = useState<Draft>(PRESETS[0]!.draft)
   const ids = { type: useId(), endpoint: useId(), data: useId(), priority: useId(), list: useId(), result: useId() }
-  const pri = Number(draft.priority)
-  const priorityOk = /^\d+$/.test(draft.priority.trim()) && pri >= 1 && pri <= 10
-  const typeOk = draft.type.trim().length > 0 && draft.type.trim().length <= 50
+  const pri = parseTestPriority(draft.priority)
+  const priorityOk = pri !== null
+  const typeOk = testTypeOk(draft.type)
   const sending = busy === 'submitTest'
   const failure = outcome && !outcome.ok && outcome.kind === 'submitTest' ? outcome.text : null
 
   const send = (): void => {
-    if (!priorityOk || !typeOk) return
+    if (pri === null || !typeOk) return
     const input: MethodInput<'requests.submitTest'> = { type: draft.type.trim(), priority: pri, waitMs: WAIT_MS }
     if (draft.endpoint.trim()) input.endpoint = draft.endpoint.trim()
     if (draft.data !== '') input.data = draft.data
@@ -85,7 +85,7 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
         </div>
         <div className="rq-form-grid">
           <label htmlFor={ids.type}>Type</label>
-          <input id={ids.type} className="input" value={draft.type} list={ids.list} maxLength={50} required onChange={(e) => patch({ type: e.target.value })} spellCheck={false} />
+          <input id={ids.type} className="input" value={draft.type} list={ids.list} maxLength={LIMITS.test.type} required onChange={(e) => patch({ type: e.target.value })} spellCheck={false} />
           <datalist id={ids.list}>
             {KNOWN_TYPES.map((t) => (
               <option key={t} value={t} />
@@ -96,7 +96,7 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
             id={ids.endpoint}
             className="input"
             value={draft.endpoint}
-            maxLength={255}
+            maxLength={LIMITS.test.endpoint}
             placeholder="optional, e.g. /api/v1/npc/dialogue"
             onChange={(e) => patch({ endpoint: e.target.value })}
             spellCheck={false}
@@ -106,7 +106,7 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
             id={ids.data}
             value={draft.data}
             rows={3}
-            maxLength={65_535}
+            maxLength={LIMITS.test.data}
             placeholder="request_data as the script sends it (JSON or any text); empty = none"
             onChange={(e) => patch({ data: e.target.value })}
             spellCheck={false}
@@ -117,15 +117,18 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
             <input
               id={ids.priority}
               type="number"
-              min={1}
-              max={10}
+              min={LIMITS.test.priority.min}
+              max={LIMITS.test.priority.max}
               step={1}
               value={draft.priority}
               onChange={(e) => patch({ priority: e.target.value })}
               aria-invalid={!priorityOk}
               className="input rq-input-narrow"
             />
-            <span className="rq-help"> 1 = highest, 10 = lowest</span>
+            <span className="rq-help">
+              {' '}
+              {LIMITS.test.priority.min} = highest, {LIMITS.test.priority.max} = lowest
+            </span>
           </div>
         </div>
         <footer className="rq-dialog-foot">

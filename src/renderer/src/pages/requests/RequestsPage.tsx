@@ -26,39 +26,17 @@ import { useNow } from '../../components/use-now'
 import { useConnectionStore } from '../../stores/connection'
 import { formatAsOf, retryText } from '../../components/requests/health'
 import { useStatusStore } from '../../stores/status'
-import {
-  activateRequestsPage,
-  applyFiltersFromHash,
-  attachRequestsStore,
-  clearFilters,
-  describeError,
-  filtersActive,
-  loadFirstPage,
-  refreshStats,
-  resyncRequests,
-  useRequestsStore
-} from '../../stores/requests'
+import { activateRequests, applyFiltersFromHash, clearFilters, describeError, filtersActive, loadFirstPage, refreshStats, useRequestsStore } from '../../stores/requests'
 import '../../components/requests/requests.css'
 
 export function RequestsPage(): React.JSX.Element {
   const [dialog, setDialog] = useState<OpenDialog>(null)
 
   useEffect(() => {
-    const client = getClient()
-    attachRequestsStore(client)
     // A link from another page (`#/requests?status=pending`) opens the view it names.
     applyFiltersFromHash(window.location.hash)
-    const deactivate = activateRequestsPage()
-    let wasOpen = client.getConnection().state === 'open'
-    const offConnection = client.onConnection((info) => {
-      const open = info.state === 'open'
-      if (open && !wasOpen) resyncRequests()
-      wasOpen = open
-    })
-    return () => {
-      deactivate()
-      offConnection()
-    }
+    // Live while shown: events, reloads on reconnect, retries while the poller is unavailable.
+    return activateRequests(getClient(), 'page')
   }, [])
 
   const live = useConnectionStore((s) => s.info.state === 'open')

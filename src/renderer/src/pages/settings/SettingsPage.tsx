@@ -41,6 +41,35 @@ export function SettingsPage(): React.JSX.Element {
   )
 }
 
+/** Keys in the YAML file the host does not know (ignored), each with the likely intended key. */
+function UnknownKeys({ view }: { view: ConfigView }): React.JSX.Element | null {
+  const keys = view.unknownKeys ?? []
+  if (keys.length === 0) return null
+  return (
+    <div className="settings__unknown" role="alert" data-testid="config-unknown-keys">
+      <p>
+        <strong>
+          {keys.length === 1 ? '1 key' : `${keys.length} keys`} in {view.filePath ? <code className="path">{view.filePath}</code> : 'the configuration file'}{' '}
+          {keys.length === 1 ? 'is' : 'are'} not known and ignored:
+        </strong>
+      </p>
+      <ul>
+        {keys.map(({ key, suggestion }) => (
+          <li key={key} data-key={key}>
+            <code>{key}</code>
+            {suggestion ? (
+              <>
+                {' '}
+                — did you mean <code>{suggestion}</code>?
+              </>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
 function secretsLocation(view: ConfigView): string {
   if (view.secretStorage === 'safeStorage') return 'in the operating system’s keychain (encrypted with safeStorage), never in the YAML file'
   const dir = view.config.data_dir
@@ -98,6 +127,7 @@ function SettingsForm({ view, live }: { view: ConfigView; live: boolean }): Reac
             Fields marked “set by …” come from environment variables; change them where the app is started.
           </p>
         ) : null}
+        <UnknownKeys view={view} />
       </section>
 
       {SECTIONS.map((section) => (
