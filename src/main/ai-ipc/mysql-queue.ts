@@ -33,6 +33,7 @@ import {
   type ListFilter,
   type NewRequest,
   type AnswerAtOnce,
+  lookEvery,
   type QueueBackend,
   type RecoverResult,
   type ResponseRow,
@@ -421,40 +422,44 @@ export class MysqlQueue implements QueueBackend {
   }
 
   /**
-   * The idle poll on a connection of its own, outside the pool.
+   * The idle poll on a connection of its own, outside the pool: looks at once, then every
+   * `everyMs`, until a claimable row is seen (true) or `maxWaitMs` passed (false).
    * - MariaDB: one compound statement (`BEGIN NOT ATOMIC … END`, no stored procedure, no extra
-   *   privilege) that checks for a claimable row, sleeps `everyMs` in the server and checks again,
-   *   for up to `maxWaitMs`: the app wakes when a row appears or once per `maxWaitMs`.
-   * - MySQL: `DO SLEEP(everyMs); SELECT … LIMIT 1`, one round trip per interval.
+   *   privilege) that checks, sleeps `everyMs` in the server and checks again: the app wakes when a
+   *   row appears or once per `maxWaitMs`, with the same cadence of looks.
+   * - MySQL (no anonymous blocks): one probe per look, timed here.
    * The statement text is built once per (maxWaitMs, everyMs) — no formatting per poll. A broken
    * connection is dropped and opened again on the next poll; its error reaches the poller.
    */
   waitForPending(maxWaitMs: number, everyMs: number): Promise<boolean> {
+    if (!this.serverVersion.includes('MariaDB')) return lookEvery(() => this.probeOnce(this.probeSql()), maxWaitMs, everyMs)
     const key = `${maxWaitMs}/${everyMs}`
     if (this.probeKey !== key) {
       this.probeKey = key
       const every = (Math.max(1, Math.round(everyMs)) / 1000).toFixed(3)
-      if (this.serverVersion.includes('MariaDB')) {
-        const found = `EXISTS (${this.probeSql()})`
-        const rounds = Math.max(1, Math.ceil(maxWaitMs / Math.max(1, everyMs)))
-        this.probeText =
-          `BEGIN NOT ATOMIC DECLARE n INT DEFAULT 0; DECLARE found INT DEFAULT 0; ` +
-          `WHILE found = 0 AND n < ${rounds} DO DO SLEEP(${every}); SET n = n + 1; SET found = ${found}; END WHILE; ` +
-          `SELECT found AS x FROM DUAL WHERE found = 1; END`
-      } else {
-        this.probeText = `DO SLEEP(${every}); ${this.probeSql()}`
-      }
+      const found = `EXISTS (${this.probeSql()})`
+      const rounds = Math.max(1, Math.ceil(maxWaitMs / Math.max(1, everyMs)))
+      this.probeText =
+        `BEGIN NOT ATOMIC DECLARE n INT DEFAULT 0; DECLARE found INT DEFAULT 0; SET found = ${found}; ` +
+        `WHILE found = 0 AND n < ${rounds} DO DO SLEEP(${every}); SET n = n + 1; SET found = ${found}; END WHILE; ` +
+        `SELECT found AS x FROM DUAL WHERE found = 1; END`
     }
+    return this.probeOnce(this.probeText)
+  }
+
+  /** One statement on the probe connection: true when it returned a row. */
+  private probeOnce(sql: string): Promise<boolean> {
     const conn = this.probeConnection()
     return new Promise((resolve, reject) => {
-      conn.query(this.probeText, (err: unknown, result: unknown) => {
+      conn.query(sql, (err: unknown, result: unknown) => {
         if (err) {
           if (this.probeConn === conn) this.dropProbeConnection()
           reject(err)
           return
         }
-        // One row when a claimable row was seen; the result set may come with status results.
-        resolve(Array.isArray(result) && result.some((r) => Array.isArray(r) && r.length > 0))
+        // A row when a claimable row was seen; a compound statement adds a status result.
+        const sets: unknown[] = Array.isArray(result) && Array.isArray(result[0]) ? result : [result]
+        resolve(sets.some((r) => Array.isArray(r) && r.length > 0))
       })
     })
   }

@@ -298,8 +298,8 @@ export class Poller {
 
   /**
    * The idle path: no transaction, no timer and no closure per poll — one long-poll call that
-   * looks every POLL_INTERVAL_MS (in the database where it can) and returns when a row appears
-   * or after IDLE_WAIT_MS. Only a hit runs the claim transaction.
+   * looks at once and then every POLL_INTERVAL_MS (in the database where it can), and returns
+   * when a row appears or after IDLE_WAIT_MS. Only a hit runs the claim transaction.
    */
   private probe(): void {
     this.probing = true
@@ -323,6 +323,7 @@ export class Poller {
   private async claimOnce(): Promise<void> {
     let rows: ClaimedRow[]
     const fresh: Held[] = []
+    const startedAt = performance.now()
     try {
       rows = await this.backend.claim(this.s.batchSize, (claimed) => this.startClaimed(claimed, fresh))
     } catch (err) {
@@ -356,13 +357,14 @@ export class Poller {
       this.lastClaimEmpty = false
       this.pump()
     } else if (rows.length > 0) {
-      // Short: the queue is drained for now; claim again after the interval.
+      // Short: the queue is drained for now; the next claim starts one interval after this one
+      // started (the cadence is POLL_INTERVAL_MS between looks, not the interval plus a claim).
       this.lastClaimEmpty = false
-      this.sleep(this.s.intervalMs)
+      this.sleep(Math.max(0, this.s.intervalMs - (performance.now() - startedAt)))
     } else {
-      // Empty: from now on idle probes.
+      // Empty: from now on idle probes, the first one look an interval after this claim started.
       this.lastClaimEmpty = true
-      this.pump()
+      this.sleep(Math.max(0, this.s.intervalMs - (performance.now() - startedAt)))
     }
   }
 

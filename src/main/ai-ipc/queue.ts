@@ -124,11 +124,11 @@ export interface QueueBackend {
   /** Cheap probe: is there at least one claimable row? */
   hasPending(): Promise<boolean>
   /**
-   * The idle poll: true as soon as a claimable row is seen — looking every `everyMs` (the poll
-   * interval), the first look after `everyMs` — or false after about `maxWaitMs`. A backend that
-   * can wait in the database does (MariaDB: one compound statement that checks and sleeps in the
-   * server), so an idle app wakes about once per `maxWaitMs` instead of twice per interval, with
-   * the same cadence of checks. Others check once per call after `everyMs`.
+   * The idle poll: looks at once, then every `everyMs` (the poll interval); true as soon as a
+   * claimable row is seen, false after about `maxWaitMs`. A backend that can wait in the database
+   * does (MariaDB: one compound statement that checks and sleeps in the server), so an idle app
+   * wakes about once per `maxWaitMs` instead of twice per interval, with the same cadence of looks.
+   * Others time the looks in the app (`lookEvery`).
    */
   waitForPending(maxWaitMs: number, everyMs: number): Promise<boolean>
   /**
@@ -166,6 +166,20 @@ export interface QueueBackend {
   cancel(ids: number[]): Promise<number>
   purge(olderThanDays: number, statuses: AiRequestStatus[]): Promise<number>
   insert(req: NewRequest): Promise<number>
+}
+
+/** `waitForPending` timed in the app: `look()` now, then every `everyMs` until true or `maxWaitMs` passed. */
+export function lookEvery(look: () => Promise<boolean>, maxWaitMs: number, everyMs: number): Promise<boolean> {
+  const until = performance.now() + maxWaitMs
+  return new Promise((resolve, reject) => {
+    const once = (): void => {
+      look().then((found) => {
+        if (found || performance.now() + everyMs > until) resolve(found)
+        else setTimeout(once, everyMs)
+      }, reject)
+    }
+    once()
+  })
 }
 
 /** ai_db_status() numbers. */

@@ -16,6 +16,7 @@ import {
   LIST_TOTAL_CAP,
   STUCK_EXHAUSTED_MESSAGE,
   emptyCounts,
+  lookEvery,
   failedResponse,
   type AnswerAtOnce,
   type ClaimedRow,
@@ -127,11 +128,9 @@ export class SqliteQueue implements QueueBackend {
     this.db = null
   }
 
-  /** One look after `everyMs` (an in-process probe costs little: no long poll needed). */
-  waitForPending(_maxWaitMs: number, everyMs: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      setTimeout(() => this.hasPending().then(resolve, reject), everyMs)
-    })
+  /** Looks timed in the app (an in-process probe costs little). */
+  waitForPending(maxWaitMs: number, everyMs: number): Promise<boolean> {
+    return lookEvery(() => this.hasPending(), maxWaitMs, everyMs)
   }
 
   async hasPending(): Promise<boolean> {

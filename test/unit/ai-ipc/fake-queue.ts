@@ -14,7 +14,7 @@ import type {
   ResponseRow,
   RowState
 } from '../../../src/main/ai-ipc/queue'
-import { emptyCounts, type QueueFigures } from '../../../src/main/ai-ipc/queue'
+import { emptyCounts, lookEvery, type QueueFigures } from '../../../src/main/ai-ipc/queue'
 
 export interface FakeRow {
   id: number
@@ -77,11 +77,9 @@ export class FakeQueue implements QueueBackend {
       .sort((a, b) => a.priority - b.priority || a.id - b.id)
   }
 
-  /** One look after `everyMs` (an in-process probe costs little: no long poll needed). */
-  waitForPending(_maxWaitMs: number, everyMs: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      setTimeout(() => this.hasPending().then(resolve, reject), everyMs)
-    })
+  /** Looks timed in the app (an in-process probe costs little). */
+  waitForPending(maxWaitMs: number, everyMs: number): Promise<boolean> {
+    return lookEvery(() => this.hasPending(), maxWaitMs, everyMs)
   }
 
   async hasPending(): Promise<boolean> {
