@@ -54,6 +54,9 @@ export interface MysqlSettings {
 
 export const CLAIM_INDEX = 'idx_ai_requests_claim'
 
+/** While a backlog drains, claims seek past the last claimed row; a full scan still runs this often. */
+const SEEK_FULL_SCAN_MS = 100
+
 /** A deadlock or lock wait timeout is retried after 10 ms, doubling, at most 200 ms (jittered). */
 const LOCK_CONFLICT_BACKOFF = { baseMs: 10, maxMs: 200, jitter: 0.5 }
 
@@ -228,6 +231,9 @@ export class MysqlQueue implements QueueBackend {
   private serverVersion = ''
   /** The idle probe's own connection (see waitForPending) and its statement for the current interval. */
   private probeConn: Connection | null = null
+  /** Where the next claim's scan starts while a backlog drains (see claim). */
+  private seekFrom: { priority: number; createdAt: string; id: number } | null = null
+  private lastFullScanAt = -Infinity
   private probeKey = ''
   private probeText = ''
 
@@ -489,16 +495,33 @@ export class MysqlQueue implements QueueBackend {
    * re-run after a lock conflict (answerAtOnce may only run once): the poller just claims again.
    */
   async claim(limit: number, answerAtOnce?: AnswerAtOnce): Promise<ClaimedRow[]> {
+    // Draining a backlog: start the scan after the last row claimed instead of at the front of the
+    // pending range, which is full of index entries of rows just finished and not yet purged (a
+    // locking scan visits each of them: most of the database's CPU in a bulk run). A full scan
+    // from the front still runs at least every SEEK_FULL_SCAN_MS, and whenever a claim comes back
+    // short, so a row with a higher priority — or one released back to pending — waits for it at
+    // most that long.
+    const now = performance.now()
+    const seek = this.seekFrom !== null && now - this.lastFullScanAt < SEEK_FULL_SCAN_MS ? this.seekFrom : null
+    if (seek === null) this.lastFullScanAt = now
     return this.withConn(async (c) => {
       const res = await multi(
         c,
         'START TRANSACTION; SELECT id, request_type, endpoint, request_data, priority, retry_count, ' +
-          `correlation_id, source_npc, source_map, expires_at FROM ai_requests FORCE INDEX (${this.claimIndex}) ` +
+          `correlation_id, source_npc, source_map, expires_at, created_at FROM ai_requests FORCE INDEX (${this.claimIndex}) ` +
           "WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > NOW()) " +
+          (seek ? 'AND (priority > ? OR (priority = ? AND (created_at > ? OR (created_at = ? AND id > ?)))) ' : '') +
           'ORDER BY priority, created_at, id LIMIT ? FOR UPDATE SKIP LOCKED',
-        [limit]
+        seek ? [seek.priority, seek.priority, seek.createdAt, seek.createdAt, seek.id, limit] : [limit]
       )
       const found = resultRows(res[1])
+      const last = found[found.length - 1]
+      if (found.length < limit || !last) this.seekFrom = null
+      else {
+        const key = { priority: num(last.priority, 5), createdAt: String(last.created_at), id: num(last.id) }
+        // Two claims in flight may finish out of order: the start only moves forward.
+        if (this.seekFrom === null || seek === null || keyAfter(key, this.seekFrom)) this.seekFrom = key
+      }
       if (found.length === 0) {
         await query(c, 'COMMIT')
         return []
@@ -830,6 +853,13 @@ export class MysqlQueue implements QueueBackend {
     )
     return Number(r.insertId)
   }
+}
+
+/** Whether claim-index key `a` comes after `b` (priority, created_at, id; created_at as 'YYYY-MM-DD hh:mm:ss' text). */
+function keyAfter(a: { priority: number; createdAt: string; id: number }, b: { priority: number; createdAt: string; id: number }): boolean {
+  if (a.priority !== b.priority) return a.priority > b.priority
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt
+  return a.id > b.id
 }
 
 /** An index usable for the claim: (status, priority, created_at[, id]) — InnoDB appends the PK anyway. */
