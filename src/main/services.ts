@@ -10,10 +10,10 @@ import type { Handlers } from './dispatch'
 import type { Service } from './service'
 import type { AnyServiceModule } from './service-module'
 
-export const SERVICE_MODULES: readonly AnyServiceModule[] = [aiIpcModule]
-
-/** The list with its precise types, for the check below. */
+/** The list (with its precise types, for the check below). */
 const TYPED_MODULES = [aiIpcModule] as const
+
+export const SERVICE_MODULES: readonly AnyServiceModule[] = TYPED_MODULES
 
 /** The methods the runtime serves itself; every other contract method belongs to a module. */
 export type CoreMethod = 'app.status' | 'logs.tail' | 'config.get' | 'config.update' | 'metrics.http'

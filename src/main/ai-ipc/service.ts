@@ -102,8 +102,8 @@ export class AiIpcService extends LifecycleService {
   private statsDirty = true
   private lastStatsAt = 0
   private emitting = false
-  private countsCache: { value: RequestCounts; at: number; tookMs: number } | null = null
-  private figuresCache: { value: QueueFigures; at: number; tookMs: number } | null = null
+  private readonly countsCache = new SlowQueryCache<RequestCounts>(900, 20)
+  private readonly figuresCache = new SlowQueryCache<QueueFigures | null>(FIGURES_EVERY_MS, 50)
   private lastFinalStats: string[] = []
   private readonly config: Config
   private readonly log: Logger
@@ -280,40 +280,18 @@ export class AiIpcService extends LifecycleService {
     }
   }
 
-  /** Counts by status, cached: refreshed at most every ~0.9 s, less often when the query is slow. */
-  private async counts(backend: QueueBackend): Promise<RequestCounts> {
-    const now = performance.now()
-    const c = this.countsCache
-    if (c && now - c.at < Math.max(900, c.tookMs * 20)) return c.value
-    try {
-      const value = await backend.counts()
-      this.countsCache = { value, at: now, tookMs: performance.now() - now }
-      return value
-    } catch (err) {
-      if (c) return c.value
-      if (isConnectionError(err)) return emptyCounts()
-      throw err
-    }
+  /** Counts by status: refreshed at most every ~0.9 s, less often when the query is slow. */
+  private counts(backend: QueueBackend): Promise<RequestCounts> {
+    return this.countsCache.get(() => backend.counts(), emptyCounts())
   }
 
   /**
    * Errored count, oldest pending, newest waits: refreshed at most every 5 s (less often when the
    * queries are slow). The errored count scans ai_responses, and stats are built every second
-   * whether or not a dashboard is open: the database is what limits bulk throughput.
+   * whether or not a dashboard is open.
    */
-  private async figures(backend: QueueBackend): Promise<QueueFigures | null> {
-    const now = performance.now()
-    const c = this.figuresCache
-    if (c && now - c.at < Math.max(FIGURES_EVERY_MS, c.tookMs * 50)) return c.value
-    try {
-      const value = await backend.figures()
-      this.figuresCache = { value, at: now, tookMs: performance.now() - now }
-      return value
-    } catch (err) {
-      if (c) return c.value
-      if (isConnectionError(err)) return null
-      throw err
-    }
+  private figures(backend: QueueBackend): Promise<QueueFigures | null> {
+    return this.figuresCache.get(() => backend.figures(), null)
   }
 
   private async buildStats(): Promise<RequestsStats> {
@@ -431,8 +409,8 @@ export class AiIpcService extends LifecycleService {
     const deleted = await this.db((b) => b.purge(input.olderThanDays, statuses))
     this.log.info(`purged ${deleted} finished request(s) older than ${input.olderThanDays} day(s)`, { statuses })
     if (deleted > 0) this.noteChange(statuses, deleted)
-    this.countsCache = null
-    this.figuresCache = null
+    this.countsCache.clear()
+    this.figuresCache.clear()
     return { deleted }
   }
 
@@ -466,5 +444,38 @@ export class AiIpcService extends LifecycleService {
       response: detail?.response ?? null,
       elapsedMs: Math.round((performance.now() - t0) * 10) / 10
     }
+  }
+}
+
+/**
+ * A dashboard query's last answer, refreshed at most every `minAgeMs` — and less often when the
+ * query is slow (`slowFactor` × its last duration), so a busy database is not loaded further. A
+ * failed refresh answers the last value; with none yet, `whenDown` for an unreachable database.
+ */
+class SlowQueryCache<T> {
+  private last: { value: T; at: number; tookMs: number } | null = null
+
+  constructor(
+    private readonly minAgeMs: number,
+    private readonly slowFactor: number
+  ) {}
+
+  async get(query: () => Promise<T>, whenDown: T): Promise<T> {
+    const now = performance.now()
+    const c = this.last
+    if (c && now - c.at < Math.max(this.minAgeMs, c.tookMs * this.slowFactor)) return c.value
+    try {
+      const value = await query()
+      this.last = { value, at: now, tookMs: performance.now() - now }
+      return value
+    } catch (err) {
+      if (c) return c.value
+      if (isConnectionError(err)) return whenDown
+      throw err
+    }
+  }
+
+  clear(): void {
+    this.last = null
   }
 }
