@@ -1,14 +1,13 @@
 /**
  * The runtime: the composition root both entries use — `index.ts` (Electron) and `headless.ts`
  * (Node) — so every capability runs and is tested without Electron. It owns the app store, the
- * event bus, the contract dispatcher and the service modules listed in `services.ts`:
- * - starts enabled modules in dependency order and stops them in reverse;
- * - restarts a module when a config section it reads changes, and every module that depends on
- *   it (they get the new instance, never keep the old one); config changes run one at a time;
- * - a module disabled by the config shows as `disabled` with the reason, its handlers answer
- *   `unavailable`;
+ * event bus, the contract dispatcher, the metrics and HTTP client registries, and the service
+ * modules listed in `services.ts` (their lifecycle is module-host.ts):
+ * - starts the store, then the modules in dependency order; stops them in reverse;
+ * - applies config changes one at a time, restarting the modules that read a changed section and
+ *   their dependents;
  * - implements the app's own contract methods (app.status, config.*, logs.tail, metrics.http);
- *   the modules implement the rest.
+ *   the modules implement the rest (a method no module serves is a compile error, services.ts).
  * It never names a service: everything it knows comes from the module list.
  */
 import { Registry } from 'prom-client'
@@ -24,12 +23,14 @@ import { HttpClientRegistry } from './http/registry'
 import { errorFields, type LogSink, type Logger } from './logging/logger'
 import { ThrottledLog } from './logging/throttled-log'
 import { registerRuntimeMetrics } from './metrics/runtime-metrics'
+import { ModuleHost } from './module-host'
 import type { Service } from './service'
-import type { AnyServiceModule, RuntimeMode, ServiceContext } from './service-module'
+import type { AnyServiceModule, RuntimeMode } from './service-module'
 import { SERVICE_MODULES, moduleHandlers, type CoreMethod } from './services'
 import { AppStore } from './store/app-store'
 
 export type { RuntimeMode, ServiceContext } from './service-module'
+export { dependencyOrder } from './module-host'
 
 /** Keys that only take effect after a restart of the whole app. */
 const RESTART_REQUIRED_PREFIXES = ['admin.', 'data_dir']
@@ -48,16 +49,6 @@ export interface RuntimeOptions {
   clock?: Clock
 }
 
-/** One module in this runtime: its current instance (if any) and what it was given. */
-interface Entry {
-  module: AnyServiceModule
-  service: Service | null
-  /** Set while the module is disabled by the config or could not be built. */
-  placeholder: ServiceStatus | null
-  metrics: Registry | null
-  unwatch: (() => void) | null
-}
-
 export class Runtime {
   readonly events = new EventBus()
   readonly store: AppStore
@@ -69,9 +60,7 @@ export class Runtime {
   readonly httpClients = new HttpClientRegistry()
   private readonly log: Logger
   private readonly clock: Clock
-  private readonly entries = new Map<string, Entry>()
-  /** Module names in dependency order. */
-  private readonly order: string[]
+  private readonly modules: ModuleHost
   private unsubs: (() => void)[] = []
   private statusTimer: NodeJS.Timeout | null = null
   private statusPending: NodeJS.Timeout | null = null
@@ -79,7 +68,6 @@ export class Runtime {
   private logTimer: NodeJS.Timeout | null = null
   private started = false
   private stopping: Promise<string[]> | null = null
-  private finalLines: string[] = []
   /** Config changes (and the restarts they cause) run one after the other. */
   private configQueue: Promise<unknown> = Promise.resolve()
 
@@ -92,8 +80,13 @@ export class Runtime {
     this.store = new AppStore(opts.configStore.config.data_dir, opts.sink.logger('store'))
     this.unsubs.push(this.store.onStatusChange(() => this.queueStatus()))
     const modules = opts.modules ?? SERVICE_MODULES
-    this.order = dependencyOrder(modules)
-    for (const m of modules) this.entries.set(m.name, { module: m, service: null, placeholder: null, metrics: null, unwatch: null })
+    this.modules = new ModuleHost({
+      modules,
+      sink: opts.sink,
+      store: this.store,
+      context: () => ({ config: this.config, events: this.events, store: this.store, mode: opts.mode, clock: this.clock, http: this.httpClients }),
+      onStatusChange: () => this.queueStatus()
+    })
     registerRuntimeMetrics(this.metrics, () => this.status())
     this.dispatch = createDispatcher(this.handlers(modules), opts.sink.logger('contract'), opts.extraMethods)
   }
@@ -107,7 +100,7 @@ export class Runtime {
     if (this.started) return
     this.started = true
     await this.store.start()
-    for (const name of this.order) await this.startModule(name)
+    await this.modules.startAll()
     this.unsubs.push(this.opts.sink.onEntry((e) => this.queueLog(e)))
     this.unsubs.push(this.opts.configStore.onChange(() => this.events.emit('config.changed', this.opts.configStore.view())))
     this.statusTimer = setInterval(() => this.events.emit('app.status', this.status()), this.opts.statusIntervalMs ?? 5000)
@@ -120,7 +113,7 @@ export class Runtime {
    */
   async abandon(withinMs = 1000): Promise<void> {
     const deadline = new Promise<void>((r) => setTimeout(r, withinMs + 200).unref())
-    await Promise.race([Promise.allSettled(this.running().map((s) => s.abandon?.(withinMs))), deadline])
+    await Promise.race([Promise.allSettled(this.modules.running().map((s) => s.abandon?.(withinMs))), deadline])
   }
 
   /** Stops every module in reverse dependency order, then the store. Returns the final statistics lines. */
@@ -133,22 +126,17 @@ export class Runtime {
       if (this.logTimer) clearTimeout(this.logTimer)
       this.unsubs.forEach((u) => u())
       this.unsubs = []
-      for (const name of [...this.order].reverse()) await this.stopModule(name)
+      await this.modules.stopAll()
       await this.store.stop()
       const uptime = (Date.now() - this.startedAt.getTime()) / 1000
-      return [...this.finalLines, `uptime: ${uptime.toFixed(1)} s`]
+      return [...this.modules.finalLines, `uptime: ${uptime.toFixed(1)} s`]
     })()
     return this.stopping
   }
 
   status(): AppStatus {
     const mem = process.memoryUsage()
-    const services: ServiceStatus[] = [this.store.status()]
-    for (const name of this.order) {
-      const e = this.entries.get(name)!
-      const s = e.service?.status() ?? e.placeholder
-      if (s) services.push(s)
-    }
+    const services: ServiceStatus[] = [this.store.status(), ...this.modules.statuses()]
     return {
       version: this.version,
       mode: this.opts.mode,
@@ -173,117 +161,20 @@ export class Runtime {
    * clients' and every running service's (a stopped service's registry leaves with it).
    */
   metricsRegistry(): Registry {
-    const registries = [this.metrics, this.httpClients.prometheus]
-    for (const name of this.order) {
-      const r = this.entries.get(name)!.metrics
-      if (r) registries.push(r)
-    }
-    return Registry.merge(registries)
+    return Registry.merge([this.metrics, this.httpClients.prometheus, ...this.modules.registries()])
   }
 
   /** The running instance of a module (tests, the Electron shell). */
   service<T extends Service>(name: string): T | undefined {
-    return (this.entries.get(name)?.service ?? undefined) as T | undefined
-  }
-
-  // ---- modules ---------------------------------------------------------------------------------
-
-  private running(): Service[] {
-    const out: Service[] = []
-    for (const name of this.order) {
-      const s = this.entries.get(name)!.service
-      if (s) out.push(s)
-    }
-    return out
-  }
-
-  private async startModule(name: string): Promise<void> {
-    const e = this.entries.get(name)!
-    const m = e.module
-    const log = this.opts.sink.logger(m.name)
-    const enabled = m.enabled(this.config)
-    if (enabled !== true) {
-      e.placeholder = { name: m.name, label: m.label, state: 'disabled', detail: enabled.disabled, since: new Date().toISOString() }
-      this.queueStatus()
-      log.info(`${m.label} is disabled: ${enabled.disabled}`)
-      return
-    }
-    const metrics = new Registry()
-    let service: Service
-    try {
-      this.store.migrateModule(m.name, m.migrations)
-      const ctx: ServiceContext = {
-        config: this.config,
-        log,
-        events: this.events,
-        store: this.store,
-        mode: this.opts.mode,
-        clock: this.clock,
-        metrics,
-        http: this.httpClients,
-        service: <S extends Service>(dep: string) => {
-          if (!m.dependsOn.includes(dep)) throw new Error(`${m.name} asked for ${dep}, which it does not list in dependsOn`)
-          return (this.entries.get(dep)?.service ?? undefined) as S | undefined
-        }
-      }
-      service = m.create(ctx)
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      e.placeholder = { name: m.name, label: m.label, state: 'error', error: message, since: new Date().toISOString() }
-      this.queueStatus()
-      this.log.error(`${m.label} could not be built`, { service: m.name, ...errorFields(err) })
-      return
-    }
-    e.placeholder = null
-    e.service = service
-    e.metrics = metrics
-    e.unwatch = service.onStatusChange(() => this.queueStatus())
-    this.queueStatus()
-    try {
-      await service.start()
-    } catch (err) {
-      this.log.error(`${service.label} failed to start`, { service: m.name, ...errorFields(err) })
-    }
-  }
-
-  private async stopModule(name: string): Promise<void> {
-    const e = this.entries.get(name)!
-    const s = e.service
-    e.placeholder = null
-    if (!s) return
-    try {
-      await s.stop()
-    } catch (err) {
-      this.log.error('service did not stop cleanly', { service: name, ...errorFields(err) })
-    }
-    this.finalLines.push(...(s.finalStats?.() ?? []))
-    e.unwatch?.()
-    e.unwatch = null
-    e.service = null
-    e.metrics = null
-    this.queueStatus()
-  }
-
-  /** `names` and every module that depends on one of them, directly or not, in dependency order. */
-  private withDependents(names: Set<string>): string[] {
-    const hit = new Set(names)
-    for (const name of this.order) {
-      if (this.entries.get(name)!.module.dependsOn.some((d) => hit.has(d))) hit.add(name)
-    }
-    return this.order.filter((n) => hit.has(n))
+    return this.modules.get(name) as T | undefined
   }
 
   private async applyConfig(changed: string[]): Promise<ConfigUpdateResult> {
     const sink = this.opts.sink
     if (changed.includes('logging.level')) sink.setLevel(this.config.logging.level)
     if (changed.includes('logging.format')) sink.setFormat(this.config.logging.format)
-    const sections = new Set(changed.map((k) => k.split('.')[0]))
-    const direct = new Set([...this.entries.values()].filter((e) => e.module.sections.some((s) => sections.has(s))).map((e) => e.module.name))
-    const restarted = this.withDependents(direct)
-    if (this.started && !this.stopping) {
-      for (const name of [...restarted].reverse()) await this.stopModule(name)
-      for (const name of restarted) await this.startModule(name)
-    }
+    const sections = new Set(changed.map((k) => k.split('.')[0] ?? k))
+    const restarted = this.started && !this.stopping ? await this.modules.restartReading(sections) : this.modules.affectedBy(sections)
     const restartRequired = changed.filter((k) => RESTART_REQUIRED_PREFIXES.some((p) => k.startsWith(p)))
     this.log.info('configuration updated', { changed, restarted, restartRequired })
     this.queueStatus()
@@ -316,7 +207,7 @@ export class Runtime {
   // ---- the contract ----------------------------------------------------------------------------
 
   private handlers(modules: readonly AnyServiceModule[]): Handlers {
-    const get = (name: string) => () => this.entries.get(name)?.service ?? undefined
+    const get = (name: string) => () => this.modules.get(name)
     const config = (): Config => this.config
     const extra = modules.filter((m) => !SERVICE_MODULES.includes(m))
     const core: CoreHandlers = {
@@ -341,29 +232,3 @@ export class Runtime {
 }
 
 type CoreHandlers = Pick<Handlers, CoreMethod>
-
-/** Module names in an order where every module comes after the modules it depends on. */
-export function dependencyOrder(modules: readonly AnyServiceModule[]): string[] {
-  const byName = new Map<string, AnyServiceModule>()
-  for (const m of modules) {
-    if (byName.has(m.name)) throw new Error(`two service modules are named ${m.name}`)
-    byName.set(m.name, m)
-  }
-  const out: string[] = []
-  const state = new Map<string, 'visiting' | 'done'>()
-  const visit = (m: AnyServiceModule, path: string[]): void => {
-    const s = state.get(m.name)
-    if (s === 'done') return
-    if (s === 'visiting') throw new Error(`service modules depend on each other in a circle: ${[...path, m.name].join(' → ')}`)
-    state.set(m.name, 'visiting')
-    for (const dep of m.dependsOn) {
-      const d = byName.get(dep)
-      if (!d) throw new Error(`service module ${m.name} depends on ${dep}, which is not in the module list`)
-      visit(d, [...path, m.name])
-    }
-    state.set(m.name, 'done')
-    out.push(m.name)
-  }
-  for (const m of modules) visit(m, [])
-  return out
-}
