@@ -32,8 +32,13 @@ export const DEFAULT_TOKEN_SETTINGS: TokenSettings = { accessTtlSeconds: 3600, r
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
 
 /** Constant-time comparison of a presented key with the expected one. */
-export function apiKeyMatches(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected))
+export function apiKeyMatches(presented: string, expected: string | Buffer): boolean {
+  return timingSafeEqual(digest(presented), typeof expected === 'string' ? digest(expected) : expected)
+}
+
+/** The expected key's digest, computed once per server (apiKeyMatches' second argument). */
+export function apiKeyDigest(key: string): Buffer {
+  return digest(key)
 }
 
 export class TokenIssuer {

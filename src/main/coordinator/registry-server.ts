@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from '../clock'
 import { errorFields, type Logger } from '../logging/logger'
-import { apiKeyMatches, type TokenIssuer } from './auth'
+import { apiKeyDigest, apiKeyMatches, type TokenIssuer } from './auth'
 import { qualityBucket } from './quality'
 import { FixedWindowLimiter, type RateLimitSettings } from './rate-limit'
 import { RegistryError, type RegistryStore } from './registry-store'
@@ -70,9 +70,11 @@ export class RegistryServer {
   private readonly limiter: FixedWindowLimiter
   private readonly startedAt: number
   private bound: AddressInfo | null = null
+  private readonly keyDigest: Buffer
 
   constructor(private readonly o: RegistryServerOptions) {
     this.app = Fastify({ logger: false, bodyLimit: o.bodyLimit ?? 64 * 1024, trustProxy: false, return503OnClosing: true })
+    this.keyDigest = apiKeyDigest(o.apiKey)
     this.limiter = new FixedWindowLimiter(o.rateLimits, () => o.clock.monotonic())
     this.startedAt = o.clock.now()
     this.configure()
@@ -146,7 +148,7 @@ export class RegistryServer {
       const key = req.headers['x-api-key']
       const presented = Array.isArray(key) ? key[0] : key
       if (presented === undefined || presented === '') return reply.code(401).send({ detail: 'Missing X-API-Key header', error: 'unauthorized' })
-      if (!apiKeyMatches(presented, this.o.apiKey)) return reply.code(401).send({ detail: 'Invalid API key', error: 'unauthorized' })
+      if (!apiKeyMatches(presented, this.keyDigest)) return reply.code(401).send({ detail: 'Invalid API key', error: 'unauthorized' })
     })
 
     app.addHook('onResponse', async (req, reply) => {
@@ -268,7 +270,7 @@ export class RegistryServer {
     // auth
     app.post('/api/v1/auth/token', async (req) => {
       const b = parsePart(TokenRequestSchema, req.body, 'body')
-      if (b.api_key !== undefined && b.api_key !== null && !apiKeyMatches(b.api_key, this.o.apiKey)) {
+      if (b.api_key !== undefined && b.api_key !== null && !apiKeyMatches(b.api_key, this.keyDigest)) {
         throw new RegistryError(401, 'Invalid API key')
       }
       return this.o.tokens.issue(b.player_id, b.user_id)

@@ -178,18 +178,53 @@ export interface SweepResult {
   sessionsEnded: number
 }
 
+/** A statement that first writes the heartbeats still held in memory (so every read sees them). */
+interface Guarded {
+  run(...params: unknown[]): Database.RunResult
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
+}
+
+/** How long heartbeats are held in memory before one transaction writes them all. */
+export const HEARTBEAT_FLUSH_MS = 50
+
 export class RegistryStore {
   private readonly s
+  /** The heartbeat hot path's own statements (they do not flush). */
+  private readonly beatGet: Database.Statement
+  private readonly beatWrite: Database.Statement
+  /** Hosts whose last heartbeats are not written yet: the newest row of each. */
+  private readonly pendingBeats = new Map<string, HostRow>()
+  private flushTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly db: Database.Database,
     private readonly clock: Clock
   ) {
+    const guard = (stmt: Database.Statement): Guarded => ({
+      run: (...p) => {
+        this.flush()
+        return stmt.run(...p)
+      },
+      get: (...p) => {
+        this.flush()
+        return stmt.get(...p)
+      },
+      all: (...p) => {
+        this.flush()
+        return stmt.all(...p)
+      }
+    })
     const zoneSelect = `SELECT z.*,
         (SELECT COUNT(*) FROM coord_sessions s WHERE s.zone_id = z.zone_id) AS total_sessions,
         (SELECT COUNT(*) FROM coord_sessions s WHERE s.zone_id = z.zone_id AND s.status = 'active') AS active_sessions
       FROM coord_zones z`
-    this.s = {
+    this.beatGet = db.prepare('SELECT * FROM coord_hosts WHERE host_id = ?')
+    this.beatWrite = db.prepare(`UPDATE coord_hosts SET latency_ms = @latency_ms, packet_loss_percent = @packet_loss_percent,
+        bandwidth_usage_mbps = @bandwidth_usage_mbps, current_players = @current_players, current_zones = @current_zones,
+        quality_score = @quality_score, status = @status, updated_at = @updated_at, last_heartbeat = @last_heartbeat
+      WHERE host_id = @host_id`)
+    const s = {
       hostGet: db.prepare('SELECT * FROM coord_hosts WHERE host_id = ?'),
       hostInsert: db.prepare(`INSERT INTO coord_hosts (host_id, player_id, player_name, ip_address, port, public_ip, cpu_cores, cpu_frequency_mhz, memory_mb,
           network_speed_mbps, status, max_players, max_zones, quality_score, ice_servers, created_at, updated_at, last_heartbeat)
@@ -199,10 +234,6 @@ export class RegistryStore {
           port = excluded.port, public_ip = excluded.public_ip, cpu_cores = excluded.cpu_cores, cpu_frequency_mhz = excluded.cpu_frequency_mhz,
           memory_mb = excluded.memory_mb, network_speed_mbps = excluded.network_speed_mbps, status = 'online', max_players = excluded.max_players,
           max_zones = excluded.max_zones, quality_score = @quality_score, ice_servers = excluded.ice_servers, updated_at = @now, last_heartbeat = @now`),
-      hostHeartbeat: db.prepare(`UPDATE coord_hosts SET latency_ms = @latency_ms, packet_loss_percent = @packet_loss_percent,
-          bandwidth_usage_mbps = @bandwidth_usage_mbps, current_players = @current_players, current_zones = @current_zones,
-          quality_score = @quality_score, status = CASE WHEN status = 'offline' THEN 'online' ELSE status END, updated_at = @now, last_heartbeat = @now
-        WHERE host_id = @host_id`),
       hostDelete: db.prepare('DELETE FROM coord_hosts WHERE host_id = ?'),
       hostsAll: db.prepare('SELECT * FROM coord_hosts ORDER BY quality_score DESC, host_id'),
       hostsAvailable: db.prepare(`SELECT * FROM coord_hosts WHERE status = 'online' AND current_players < max_players AND current_zones < max_zones
@@ -259,6 +290,24 @@ export class RegistryStore {
       qualityOnline: db.prepare(`SELECT quality_score FROM coord_hosts WHERE status = 'online'`),
       ping: db.prepare('SELECT 1 AS ok')
     }
+    this.s = Object.fromEntries(Object.entries(s).map(([k, stmt]) => [k, guard(stmt)])) as Record<keyof typeof s, Guarded>
+  }
+
+  /** Writes the heartbeats held in memory, in one transaction (every other statement does this first). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    if (this.pendingBeats.size === 0) return
+    const rows = [...this.pendingBeats.values()]
+    this.pendingBeats.clear()
+    this.db.transaction(() => {
+      for (const r of rows) this.beatWrite.run(r)
+    })()
+  }
+
+  /** Writes what is pending and stops the flush timer (the service stops). */
+  close(): void {
+    this.flush()
   }
 
   private now(): number {
@@ -313,21 +362,32 @@ export class RegistryStore {
     return this.host(b.host_id)
   }
 
+  /**
+   * The hot path: the host's newest row (held in memory or one SELECT), the quality score, and the
+   * new row held in memory; one transaction writes the heartbeats of HEARTBEAT_FLUSH_MS at once.
+   */
   heartbeat(hostId: string, b: HeartbeatBody): HostJson {
-    const h = this.requireHost(hostId)
-    const next = {
-      host_id: hostId,
+    const h = this.pendingBeats.get(hostId) ?? (this.beatGet.get(hostId) as HostRow | undefined)
+    if (!h) throw new RegistryError(404, 'Host not found')
+    const now = this.now()
+    const next: HostRow = {
+      ...h,
       latency_ms: b.latency_ms ?? h.latency_ms,
       packet_loss_percent: b.packet_loss_percent ?? h.packet_loss_percent,
       bandwidth_usage_mbps: b.bandwidth_usage_mbps ?? h.bandwidth_usage_mbps,
       current_players: b.current_players ?? h.current_players,
       current_zones: b.current_zones ?? h.current_zones,
-      now: this.now(),
-      quality_score: 0
+      status: h.status === 'offline' ? 'online' : h.status,
+      updated_at: now,
+      last_heartbeat: now
     }
-    next.quality_score = qualityScore({ ...h, ...next })
-    this.s.hostHeartbeat.run(next)
-    return this.host(hostId)
+    next.quality_score = qualityScore(next)
+    this.pendingBeats.set(hostId, next)
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), HEARTBEAT_FLUSH_MS)
+      this.flushTimer.unref()
+    }
+    return hostJson(next)
   }
 
   /** Removes a host and ends its open sessions. */

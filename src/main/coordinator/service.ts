@@ -101,6 +101,7 @@ export class CoordinatorService extends LifecycleService {
     this.sweepTimer = null
     await this.http?.close()
     this.http = null
+    this.registry?.close()
     this.registry = null
     this.issuer = null
   }

@@ -414,11 +414,14 @@ describe('rate limits and restarts', () => {
   it('keeps its data, API key and JWT secret across a restart; a configured api_key wins', async () => {
     r = await startRegistry()
     await r.req('POST', '/api/v1/hosts/register', hostBody('persist'))
+    // Heartbeats are held in memory for a moment and written in one transaction: a stop writes them.
+    await r.req('POST', '/api/v1/hosts/persist/heartbeat', { latency_ms: 42, current_players: 7 })
     const key = r.key
     const tok = ((await r.req('POST', '/api/v1/auth/token', { player_id: 'p' })).body as { access_token: string }).access_token
     await r.restart()
     expect(r.key).toBe(key)
-    expect((await r.req('GET', '/api/v1/hosts/persist')).status).toBe(200)
+    expect((await r.req('GET', '/api/v1/hosts/persist')).body).toMatchObject({ latency_ms: 42, current_players: 7 })
+    expect(r.store.database.prepare("SELECT latency_ms FROM coord_hosts WHERE host_id = 'persist'").get()).toEqual({ latency_ms: 42 })
     expect(await r.svc.verifyToken(tok)).toMatchObject({ player_id: 'p' })
     const dir = r.dataDir
     await r.svc.stop()
