@@ -63,6 +63,11 @@ export interface RegistryServerOptions {
   onRateLimited?: (route: string) => void
   /** Component health for the dashboard's `system` (the signaling server adds its own later). */
   systemHealth?: () => Record<string, unknown>
+  /**
+   * More routes on the same server, registered before it listens (e.g. the signaling server's
+   * `/api/v1/signaling/stats`). They get the API key check, rate limits and error bodies too.
+   */
+  extraRoutes?: (app: FastifyInstance) => void
 }
 
 export class RegistryServer {
@@ -73,12 +78,20 @@ export class RegistryServer {
   private readonly keyDigest: Buffer
 
   constructor(private readonly o: RegistryServerOptions) {
-    this.app = Fastify({ logger: false, bodyLimit: o.bodyLimit ?? 64 * 1024, trustProxy: false, return503OnClosing: true })
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: o.bodyLimit ?? 64 * 1024,
+      trustProxy: false,
+      return503OnClosing: true,
+      // `/api/v1/hosts` and `/api/v1/hosts/` are one route (FastAPI redirects one to the other).
+      routerOptions: { ignoreTrailingSlash: true }
+    })
     this.keyDigest = apiKeyDigest(o.apiKey)
     this.limiter = new FixedWindowLimiter(o.rateLimits, () => o.clock.monotonic())
     this.startedAt = o.clock.now()
     this.configure()
     this.routes()
+    o.extraRoutes?.(this.app)
   }
 
   /** The Node http.Server under Fastify: the signaling WebSocket and socket.io attach here. */

@@ -235,7 +235,8 @@ export class RegistryStore {
           memory_mb = excluded.memory_mb, network_speed_mbps = excluded.network_speed_mbps, status = 'online', max_players = excluded.max_players,
           max_zones = excluded.max_zones, quality_score = @quality_score, ice_servers = excluded.ice_servers, updated_at = @now, last_heartbeat = @now`),
       hostDelete: db.prepare('DELETE FROM coord_hosts WHERE host_id = ?'),
-      hostsAll: db.prepare('SELECT * FROM coord_hosts ORDER BY quality_score DESC, host_id'),
+      hostsAll: db.prepare(`SELECT * FROM coord_hosts WHERE (@status IS NULL OR status = @status) AND (@min_quality IS NULL OR quality_score >= @min_quality)
+        ORDER BY quality_score DESC, host_id`),
       hostsAvailable: db.prepare(`SELECT * FROM coord_hosts WHERE status = 'online' AND current_players < max_players AND current_zones < max_zones
         ORDER BY quality_score DESC, host_id`),
       hostsSilent: db.prepare(`SELECT host_id FROM coord_hosts WHERE status != 'offline' AND last_heartbeat < ?`),
@@ -266,7 +267,8 @@ export class RegistryStore {
       sessionsActiveOfHost: db.prepare(`SELECT * FROM coord_sessions WHERE host_id = ? AND status = 'active' ORDER BY created_at`),
       sessionsActiveOfZone: db.prepare(`SELECT s.* FROM coord_sessions s LEFT JOIN coord_hosts h ON h.host_id = s.host_id
         WHERE s.zone_id = ? AND s.status = 'active' ORDER BY h.quality_score DESC, s.created_at`),
-      sessionsAll: db.prepare('SELECT * FROM coord_sessions ORDER BY created_at DESC LIMIT ?'),
+      sessionsAll: db.prepare(`SELECT * FROM coord_sessions WHERE (@status IS NULL OR status = @status) AND (@host_id IS NULL OR host_id = @host_id)
+        AND (@zone_id IS NULL OR zone_id = @zone_id) ORDER BY created_at DESC, session_id LIMIT @limit`),
       sessionsStale: db.prepare(`SELECT session_id FROM coord_sessions WHERE status IN ${OPEN} AND updated_at < ?`),
       sessionsEmpty: db.prepare(`SELECT s.session_id FROM coord_sessions s WHERE s.status IN ${OPEN} AND s.updated_at < ?
         AND NOT EXISTS (SELECT 1 FROM coord_session_players p WHERE p.session_id = s.session_id)`),
@@ -400,9 +402,7 @@ export class RegistryStore {
   }
 
   hosts(filter: { status?: HostStatus | undefined; minQuality?: number | undefined }): HostJson[] {
-    return (this.s.hostsAll.all() as HostRow[])
-      .filter((h) => (filter.status === undefined || h.status === filter.status) && (filter.minQuality === undefined || h.quality_score >= filter.minQuality))
-      .map(hostJson)
+    return (this.s.hostsAll.all({ status: filter.status ?? null, min_quality: filter.minQuality ?? null }) as HostRow[]).map(hostJson)
   }
 
   /** Online hosts with room, best first; with a zone, only those meeting its requirements. */
@@ -493,10 +493,8 @@ export class RegistryStore {
   }
 
   sessions(filter: { status?: SessionStatus | undefined; hostId?: string | undefined; zoneId?: string | undefined; limit: number }): SessionJson[] {
-    return (this.s.sessionsAll.all(100_000) as SessionRow[])
-      .filter((s) => (filter.status === undefined || s.status === filter.status) && (filter.hostId === undefined || s.host_id === filter.hostId) && (filter.zoneId === undefined || s.zone_id === filter.zoneId))
-      .slice(0, filter.limit)
-      .map((r) => this.sessionJson(r))
+    const rows = this.s.sessionsAll.all({ status: filter.status ?? null, host_id: filter.hostId ?? null, zone_id: filter.zoneId ?? null, limit: filter.limit }) as SessionRow[]
+    return rows.map((r) => this.sessionJson(r))
   }
 
   /** A new pending session: the host must be online and meet the zone's requirements, the zone P2P-enabled. */

@@ -127,6 +127,8 @@ describe('embedded registry REST API', () => {
     expect(filtered.map((h) => h.host_id)).not.toContain('f-weak')
     expect(filtered.length).toBe(all.length - 1)
     expect((await r.req('GET', '/api/v1/hosts/?status_filter=offline')).body).toEqual([])
+    // With or without the trailing slash.
+    expect(((await r.req('GET', '/api/v1/hosts?status_filter=online')).body as Json[]).length).toBe(all.length)
     const badFilter = await r.req('GET', '/api/v1/hosts/?status_filter=ONLINE')
     expect(badFilter.status).toBe(422)
     expect((badFilter.body as { detail: Json[] }).detail[0]).toMatchObject({ loc: ['query', 'status_filter'] })
@@ -210,6 +212,9 @@ describe('embedded registry REST API', () => {
     expect((await r.req('POST', '/api/v1/sessions/', { host_id: 's-host', zone_id: 'nowhere' })).body).toEqual({ detail: 'Zone not found' })
     expect((await r.req('POST', '/api/v1/sessions/', { zone_id: 'payon' })).status).toBe(422)
     expect(((await r.req('GET', '/api/v1/sessions/?status_filter=ended&zone_id=payon')).body as Json[]).map((x) => x.session_id)).toEqual([id])
+    expect((await r.req('GET', '/api/v1/sessions/?status_filter=active&host_id=s-host')).body).toEqual([])
+    expect(((await r.req('GET', '/api/v1/sessions?host_id=s-host&limit=1')).body as Json[]).length).toBe(1)
+    expect((await r.req('GET', '/api/v1/sessions/?limit=0')).status).toBe(422)
   })
 
   it('a player who joins a second session leaves the first', async () => {
@@ -275,6 +280,11 @@ describe('embedded registry REST API', () => {
   })
 
   it('monitoring: dashboard, host stats, Prometheus text; the service metrics in its registry', async () => {
+    // The clock moved an hour in the test before: a sweep now takes the silent hosts offline (and
+    // nothing changes after it, the clock standing still); two hosts heartbeat back online.
+    r.svc.sweep()
+    await r.req('POST', '/api/v1/hosts/h1/heartbeat', {})
+    await r.req('POST', '/api/v1/hosts/f-weak/heartbeat', {})
     const d = (await r.req('GET', '/api/v1/monitoring/dashboard')).body as Record<string, Json>
     const hosts = (await r.req('GET', '/api/v1/hosts/')).body as Json[]
     const online = hosts.filter((h) => h.status === 'online')
@@ -287,6 +297,8 @@ describe('embedded registry REST API', () => {
     const dist = stats.quality_distribution
     expect(dist.excellent! + dist.good! + dist.fair! + dist.poor!).toBe(online.length)
     expect(dist.excellent).toBe(online.filter((h) => (h.quality_score as number) >= 90).length)
+    expect(online.map((h) => h.host_id).sort()).toEqual(['f-weak', 'h1'])
+    expect(d.hosts!.offline).toBeGreaterThan(0)
     const prom = await r.req('GET', '/api/v1/monitoring/metrics')
     expect(prom.headers.get('content-type')).toMatch(/^text\/plain/)
     expect(prom.text).toMatch(new RegExp(`^p2p_hosts_online ${online.length}$`, 'm'))
