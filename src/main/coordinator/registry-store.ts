@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
+import type { CoordinatorHost, CoordinatorSession, CoordinatorZone } from '../../shared/contract'
 import type { Clock } from '../clock'
 import { qualityScore } from './quality'
 import type { HeartbeatBody, HostRegisterBody, SessionCreateBody, SessionMetricsBody, ZoneUpsertBody } from './wire'
@@ -88,9 +89,10 @@ interface SessionRow {
   updated_at: number
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const iso = (ms: number): string => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 
-export function hostJson(r: HostRow) {
+export function hostJson(r: HostRow): CoordinatorHost {
   return {
     host_id: r.host_id,
     player_id: r.player_id,
@@ -111,15 +113,15 @@ export function hostJson(r: HostRow) {
     max_zones: r.max_zones,
     current_zones: r.current_zones,
     quality_score: r.quality_score,
-    ice_servers: r.ice_servers === null ? null : (JSON.parse(r.ice_servers) as unknown),
+    ice_servers: r.ice_servers === null ? null : (JSON.parse(r.ice_servers) as unknown[]),
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),
     last_heartbeat: iso(r.last_heartbeat)
   }
 }
-export type HostJson = ReturnType<typeof hostJson>
+export type HostJson = CoordinatorHost
 
-function zoneJson(r: ZoneRow) {
+function zoneJson(r: ZoneRow): CoordinatorZone {
   return {
     zone_id: r.zone_id,
     zone_name: r.zone_name,
@@ -141,25 +143,9 @@ function zoneJson(r: ZoneRow) {
     updated_at: iso(r.updated_at)
   }
 }
-export type ZoneJson = ReturnType<typeof zoneJson>
+export type ZoneJson = CoordinatorZone
 
-export interface SessionJson {
-  session_id: string
-  host_id: string
-  zone_id: string
-  connected_players: string[]
-  current_players: number
-  max_players: number
-  status: SessionStatus
-  average_latency_ms: number
-  average_packet_loss_percent: number
-  bandwidth_usage_mbps: number
-  end_reason: string | null
-  started_at: string | null
-  ended_at: string | null
-  created_at: string | null
-  updated_at: string | null
-}
+export type SessionJson = CoordinatorSession
 
 /** Sessions that still hold a host and players. */
 const OPEN = `('pending','active','paused')`
@@ -481,8 +467,8 @@ export class RegistryStore {
       average_packet_loss_percent: r.average_packet_loss_percent,
       bandwidth_usage_mbps: r.bandwidth_usage_mbps,
       end_reason: r.end_reason,
-      started_at: iso(r.started_at),
-      ended_at: iso(r.ended_at),
+      started_at: isoOrNull(r.started_at),
+      ended_at: isoOrNull(r.ended_at),
       created_at: iso(r.created_at),
       updated_at: iso(r.updated_at)
     }

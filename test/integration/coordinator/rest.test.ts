@@ -464,6 +464,11 @@ describe('the coordinator module in a runtime', () => {
     return booted
   }
   const status = (b: Booted) => b.runtime.status().services.find((s) => s.name === 'coordinator')
+  const call = async (b: Booted, m: string, input?: unknown): Promise<unknown> => {
+    const res = await b.runtime.dispatch(m, input, { transport: 'test', client: 't' })
+    if (!res.ok) throw new Error(`${res.error.code}: ${res.error.message}`)
+    return res.value
+  }
 
   it('runs the embedded registry when no COORDINATOR_URL is set and shows it in app.status; its metrics join the export', async () => {
     const b = start({ COORDINATOR_PORT: '0' })
@@ -481,12 +486,24 @@ describe('the coordinator module in a runtime', () => {
     expect(tables.map((t) => (t as { name: string }).name)).toEqual(['coord_hosts', 'coord_refresh_tokens', 'coord_session_players', 'coord_sessions', 'coord_zones'])
     const text = await b.runtime.metricsRegistry().metrics()
     expect(text).toMatch(/^warp_coordinator_hosts_online 1$/m)
+
+    // The contract: which registry, its address and key, its hosts, zones and sessions.
+    expect(await call(b, 'coordinator.info')).toEqual({
+      mode: 'embedded', state: 'running', url: `${svc.registryServer!.url}/api/v1`, apiKey: svc.apiKey,
+      counts: { hostsTotal: 1, hostsOnline: 1, averageQualityScore: 100, zonesTotal: 0, zonesP2pEnabled: 0, sessionsTotal: 0, sessionsActive: 0, playersInActiveSessions: 0 }
+    })
+    expect(await call(b, 'coordinator.hosts', { status: 'online' })).toMatchObject({ hosts: [{ host_id: 'rt', quality_score: 100 }] })
+    expect(await call(b, 'coordinator.hosts', { status: 'offline' })).toEqual({ hosts: [] })
+    expect(await call(b, 'coordinator.zones')).toEqual({ zones: [] })
+    expect(await call(b, 'coordinator.sessions')).toEqual({ sessions: [] })
   })
 
   it('is disabled with the reason when a remote coordinator is configured', async () => {
     const b = start({ COORDINATOR_URL: 'http://coordinator.example:8001' })
     await b.runtime.start()
     expect(status(b)).toMatchObject({ state: 'disabled', detail: 'a remote coordinator is configured (COORDINATOR_URL)' })
+    expect(await call(b, 'coordinator.info')).toEqual({ mode: 'remote', state: 'disabled', url: 'http://coordinator.example:8001', apiKey: null, counts: null })
+    await expect(call(b, 'coordinator.hosts')).rejects.toThrow(/^unavailable: A remote coordinator is configured/)
   })
 
   it('a busy port is a clear error in app.status, and the rest of the runtime runs', async () => {
@@ -497,6 +514,7 @@ describe('the coordinator module in a runtime', () => {
       const b = start({ COORDINATOR_PORT: String(port) })
       await b.runtime.start()
       expect(status(b)).toMatchObject({ state: 'error', error: expect.stringContaining(`127.0.0.1:${port} is already in use`) })
+      await expect(call(b, 'coordinator.zones')).rejects.toThrow(/^unavailable: The embedded coordinator registry is not running \(error: 127\.0\.0\.1:\d+ is already in use/)
       expect(b.runtime.status().services.find((s) => s.name === 'store')).toMatchObject({ state: 'running' })
     } finally {
       await new Promise((res) => blocker.close(res))
