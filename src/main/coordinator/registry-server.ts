@@ -76,6 +76,7 @@ export class RegistryServer {
   private readonly startedAt: number
   private bound: AddressInfo | null = null
   private readonly keyDigest: Buffer
+  private readonly closers: (() => Promise<void> | void)[] = []
 
   constructor(private readonly o: RegistryServerOptions) {
     this.app = Fastify({
@@ -127,7 +128,22 @@ export class RegistryServer {
     return this.bound
   }
 
+  /**
+   * Work to finish before the HTTP server closes, newest first (the signaling server closes its
+   * WebSockets here: upgraded sockets would otherwise keep `close()` waiting).
+   */
+  beforeClose(fn: () => Promise<void> | void): void {
+    this.closers.unshift(fn)
+  }
+
   async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) {
+      try {
+        await fn()
+      } catch (err) {
+        this.o.log.warn('a part of the coordinator server did not close cleanly', errorFields(err))
+      }
+    }
     this.server.closeAllConnections?.()
     await this.app.close()
     this.bound = null

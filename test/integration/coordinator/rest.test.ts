@@ -423,6 +423,32 @@ describe('rate limits and restarts', () => {
     expect((await r.req('GET', '/api/v1/hosts/')).status).toBe(200)
   })
 
+  it('lets another server attach to its http.Server: upgrades reach it, no route claims the signaling paths, it closes first', async () => {
+    r = await startRegistry()
+    const server = r.svc.registryServer!.server
+    const upgrades: string[] = []
+    server.on('upgrade', (req: { url?: string }, socket: net.Socket) => {
+      upgrades.push(req.url ?? '')
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')
+    })
+    const order: string[] = []
+    r.svc.registryServer!.beforeClose(() => {
+      order.push(`signaling closed while listening=${server.listening}`)
+    })
+    const { port } = r.svc.registryServer!.address
+    await new Promise<void>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', () => sock.write('GET /api/v1/signaling/ws?peer_id=a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'))
+      sock.on('data', () => sock.destroy())
+      sock.on('close', () => resolve())
+      sock.on('error', reject)
+    })
+    expect(upgrades).toEqual(['/api/v1/signaling/ws?peer_id=a'])
+    expect((await r.req('GET', '/api/v1/signaling/ws')).status).toBe(404)
+    expect((await r.req('GET', '/socket.io/?EIO=4&transport=polling')).status).toBe(404)
+    await r.svc.stop()
+    expect(order).toEqual(['signaling closed while listening=true'])
+  })
+
   it('keeps its data, API key and JWT secret across a restart; a configured api_key wins', async () => {
     r = await startRegistry()
     await r.req('POST', '/api/v1/hosts/register', hostBody('persist'))
