@@ -66,7 +66,11 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'requests.submitTest': { input: () => ({ type: 'health_check', waitMs: 0 }) },
   'ai.testConnection': { input: () => ({}) },
   'ai.testService': { input: () => ({ baseUrl: 'http://127.0.0.1:9' }) },
-  'metrics.http': { input: () => undefined }
+  'metrics.http': { input: () => undefined },
+  'coordinator.info': { input: () => undefined },
+  'coordinator.hosts': { input: () => ({ status: 'online', minQualityScore: 50 }) },
+  'coordinator.zones': { input: () => ({ p2pEnabled: true }) },
+  'coordinator.sessions': { input: () => ({ status: 'active', limit: 10 }) }
 }
 
 type EventSample<E extends EventName> = (ctx: Ctx) => Promise<EventPayload<E>> | EventPayload<E>

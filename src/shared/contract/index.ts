@@ -11,6 +11,7 @@
 import type { z } from 'zod'
 import { appEvents, appMethods } from './app'
 import { configEvents, configMethods } from './config'
+import { coordinatorEvents, coordinatorMethods } from './coordinator'
 import type { MethodDef } from './define'
 import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
@@ -22,6 +23,7 @@ export * from './config'
 export * from './logs'
 export * from './requests'
 export * from './metrics'
+export * from './coordinator'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -31,7 +33,8 @@ export const methods = {
   ...configMethods,
   ...logsMethods,
   ...requestsMethods,
-  ...metricsMethods
+  ...metricsMethods,
+  ...coordinatorMethods
 } as const
 
 export const events = {
@@ -39,7 +42,8 @@ export const events = {
   ...configEvents,
   ...logsEvents,
   ...requestsEvents,
-  ...metricsEvents
+  ...metricsEvents,
+  ...coordinatorEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------

@@ -36,10 +36,13 @@ export const REQUESTS_EVENTS = ['requests.stats', 'requests.changed'] as const
 export const METRICS_METHODS = ['metrics.http'] as const
 export const METRICS_EVENTS = [] as const
 
+export const COORDINATOR_METHODS = ['coordinator.info', 'coordinator.hosts', 'coordinator.zones', 'coordinator.sessions'] as const
+export const COORDINATOR_EVENTS = [] as const
+
 // ---- every name --------------------------------------------------------------------------------
 
-export const METHOD_NAMES = [...APP_METHODS, ...CONFIG_METHODS, ...LOGS_METHODS, ...REQUESTS_METHODS, ...METRICS_METHODS] as const
-export const EVENT_NAMES = [...APP_EVENTS, ...CONFIG_EVENTS, ...LOGS_EVENTS, ...REQUESTS_EVENTS, ...METRICS_EVENTS] as const
+export const METHOD_NAMES = [...APP_METHODS, ...CONFIG_METHODS, ...LOGS_METHODS, ...REQUESTS_METHODS, ...METRICS_METHODS, ...COORDINATOR_METHODS] as const
+export const EVENT_NAMES = [...APP_EVENTS, ...CONFIG_EVENTS, ...LOGS_EVENTS, ...REQUESTS_EVENTS, ...METRICS_EVENTS, ...COORDINATOR_EVENTS] as const
 
 export type MethodName = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

@@ -22,7 +22,7 @@ function run(env: Record<string, string>, args: string[] = []) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-headless-'))
   dirs.push(dataDir)
   const child = spawn(process.execPath, [entry, ...args], {
-    env: { PATH: process.env.PATH, WARP_HOST_DATA_DIR: dataDir, ADMIN_PORT: '0', LOG_FORMAT: 'text', ...env },
+    env: { PATH: process.env.PATH, WARP_HOST_DATA_DIR: dataDir, ADMIN_PORT: '0', COORDINATOR_PORT: '0', LOG_FORMAT: 'text', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   children.push(child)

@@ -1,0 +1,149 @@
+/**
+ * The `coordinator` service (embedded registry): opens its store on the app database, serves the
+ * REST API on coordinator.host:coordinator.port (RegistryServer), and runs the health sweep on a
+ * timer with the injected clock — hosts silent for 90 s go offline and their sessions end, empty
+ * and stale sessions end. The API key is coordinator.api_key or a generated one kept in the data
+ * folder (`coordinator-api-key`); the JWT secret is generated once and kept there too.
+ */
+import type { Registry } from 'prom-client'
+import { version as packageVersion } from '../../../package.json'
+import type { Config } from '../../shared/config-schema'
+import type { Clock } from '../clock'
+import { keptToken } from '../config/secrets'
+import { errorFields, type Logger } from '../logging/logger'
+import { LifecycleService } from '../service'
+import type { AppStore } from '../store/app-store'
+import { DEFAULT_TOKEN_SETTINGS, TokenIssuer, type TokenSettings, type AccessClaims } from './auth'
+import { registerCoordinatorMetrics, type CoordinatorMetrics } from './metrics'
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit'
+import { RegistryServer } from './registry-server'
+import { RegistryStore, type SweepSettings } from './registry-store'
+
+export const DEFAULT_SWEEP: SweepSettings & { everyMs: number } = {
+  hostTimeoutMs: 90_000,
+  emptySessionGraceMs: 10 * 60_000,
+  staleSessionMs: 30 * 60_000,
+  everyMs: 10_000
+}
+
+export interface CoordinatorServiceOptions {
+  config: Config
+  log: Logger
+  store: AppStore
+  clock: Clock
+  metrics?: Registry
+  version?: string
+  /** Overrides (tests, bench): rate limits, sweep timing, token lifetimes. */
+  rateLimits?: Partial<RateLimitSettings>
+  sweep?: Partial<SweepSettings & { everyMs: number }>
+  tokens?: Partial<TokenSettings>
+}
+
+export class CoordinatorService extends LifecycleService {
+  private http: RegistryServer | null = null
+  private registry: RegistryStore | null = null
+  private issuer: TokenIssuer | null = null
+  private sweepTimer: NodeJS.Timeout | null = null
+  private readonly m: CoordinatorMetrics | null
+  private readonly sweepSettings: SweepSettings & { everyMs: number }
+  /** The API key clients must send (config or kept in the data folder); set at start. */
+  private key = ''
+
+  constructor(private readonly opts: CoordinatorServiceOptions) {
+    super('coordinator', 'Coordinator (embedded registry)')
+    this.sweepSettings = { ...DEFAULT_SWEEP, ...opts.sweep }
+    this.m = opts.metrics
+      ? registerCoordinatorMetrics(opts.metrics, {
+          hostsOnline: () => (this.registry ? this.registry.counts().hosts_online : null),
+          sessionsActive: () => (this.registry ? this.registry.counts().sessions_active : null)
+        })
+      : null
+  }
+
+  protected async onStart(): Promise<void> {
+    const c = this.opts.config.coordinator
+    const dataDir = this.opts.config.data_dir
+    this.key = c.api_key !== '' ? c.api_key : keptToken(dataDir, 'coordinator-api-key')
+    const db = this.opts.store.database
+    const registry = new RegistryStore(db, this.opts.clock)
+    const issuer = new TokenIssuer(keptToken(dataDir, 'coordinator-jwt-secret', 32), db, this.opts.clock, { ...DEFAULT_TOKEN_SETTINGS, ...this.opts.tokens })
+    const server = new RegistryServer({
+      host: c.host,
+      port: c.port,
+      store: registry,
+      tokens: issuer,
+      apiKey: this.key,
+      clock: this.opts.clock,
+      log: this.opts.log,
+      version: this.opts.version ?? packageVersion,
+      rateLimits: { ...DEFAULT_RATE_LIMITS, ...this.opts.rateLimits },
+      onResponse: (route, method, status) => this.m?.request(route, method, status),
+      onRateLimited: (route) => this.m?.rateLimited(route)
+    })
+    try {
+      await server.listen()
+    } catch (err) {
+      await server.close().catch(() => undefined)
+      this.setDetail(`cannot listen on ${c.host}:${c.port}`)
+      throw err
+    }
+    this.registry = registry
+    this.issuer = issuer
+    this.http = server
+    this.sweepTimer = setInterval(() => this.sweep(), this.sweepSettings.everyMs)
+    this.sweepTimer.unref()
+    this.setDetail(`serving the coordinator API at ${server.url}/api/v1`)
+    this.opts.log.info(`embedded coordinator registry at ${server.url}/api/v1`, { apiKeyFrom: c.api_key !== '' ? 'config' : 'data folder' })
+  }
+
+  protected async onStop(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer)
+    this.sweepTimer = null
+    await this.http?.close()
+    this.http = null
+    this.registry?.close()
+    this.registry = null
+    this.issuer = null
+  }
+
+  /** One health sweep now (the timer runs it every `everyMs`). */
+  sweep(): { hostsOffline: string[]; sessionsEnded: number } | null {
+    const registry = this.registry
+    if (!registry) return null
+    try {
+      const r = registry.sweep(this.sweepSettings)
+      if (r.hostsOffline.length > 0) {
+        this.m?.hostsWentOffline(r.hostsOffline.length)
+        this.opts.log.info(`${r.hostsOffline.length} host(s) went offline after ${this.sweepSettings.hostTimeoutMs / 1000} s without a heartbeat`, { hosts: r.hostsOffline.slice(0, 20) })
+      }
+      if (r.sessionsEnded > 0) {
+        this.m?.sessionsEnded('sweep', r.sessionsEnded)
+        this.opts.log.info(`ended ${r.sessionsEnded} session(s) (host offline, empty or stale)`)
+      }
+      return r
+    } catch (err) {
+      this.opts.log.error('coordinator health sweep failed', errorFields(err))
+      return null
+    }
+  }
+
+  /** The REST server (the signaling server attaches to `registryServer.server`); null while stopped. */
+  get registryServer(): RegistryServer | null {
+    return this.http
+  }
+
+  /** The registry's data (null while stopped). */
+  get registryStore(): RegistryStore | null {
+    return this.registry
+  }
+
+  /** The API key clients send as X-API-Key (empty before the first start). */
+  get apiKey(): string {
+    return this.key
+  }
+
+  /** Verifies an access token from /auth/token (the signaling WebSocket's `?token=`). */
+  async verifyToken(token: string): Promise<AccessClaims | null> {
+    return this.issuer ? this.issuer.verify(token, 'access') : null
+  }
+}
