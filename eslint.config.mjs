@@ -26,7 +26,10 @@ export const NODE_ONLY_PACKAGES = [
   'amqplib',
   'socket.io-client',
   'node-datachannel',
-  'prom-client'
+  'prom-client',
+  'fastify',
+  'socket.io',
+  'jose'
 ]
 
 const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
