@@ -380,8 +380,9 @@ describe('health sweep with a fake clock', () => {
     // Stale: a session with a player but no activity for 30 min ends by itself.
     const lingering = ((await r.req('POST', '/api/v1/sessions/', { host_id: 'keeper', zone_id: 'juno', player_ids: ['y'] })).body as Json).session_id as string
     await r.req('POST', `/api/v1/sessions/${lingering}/activate`)
-    for (let i = 0; i < 4; i++) {
-      r.clock.advance(8 * 60_000)
+    // One-minute steps: the host's heartbeat silence never reaches 90 s whenever the sweep runs.
+    for (let i = 0; i < 32; i++) {
+      r.clock.advance(60_000)
       await r.req('POST', '/api/v1/hosts/keeper/heartbeat', {})
       await r.req('PATCH', `/api/v1/sessions/${kept}/metrics`, {})
     }
