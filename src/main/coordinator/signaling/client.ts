@@ -250,8 +250,10 @@ abstract class BaseSignalingClient implements SignalingClient {
       clearTimeout(w.timer)
       this.joinWaiter = null
       w.reject(new Error(error))
-    } else if (peers !== undefined) {
-      this.completeJoin(sessionId, peers)
+    } else {
+      // Our server sent session-joined before the ack (completing the join already); a plain
+      // socket.io server's ack may carry no peer list: the peers are then the ones seen so far.
+      this.completeJoin(sessionId, peers ?? this.peers())
     }
   }
 
@@ -540,7 +542,7 @@ class SocketIoSignalingClient extends BaseSignalingClient {
       const sid = String(body['session_id'])
       s.emit('join', body, (ack: unknown) => {
         const a = ack as { ok?: unknown; message?: unknown; peers?: unknown } | null
-        if (!a || typeof a !== 'object') return this.joinAcked(sid, undefined, undefined)
+        if (!a || typeof a !== 'object') return this.joinAcked(sid, undefined, undefined) // bare ack: joined
         if (a.ok === false) return this.joinAcked(sid, undefined, typeof a.message === 'string' ? a.message : 'join refused')
         this.joinAcked(sid, Array.isArray(a.peers) ? a.peers.map(String) : undefined, undefined)
       })

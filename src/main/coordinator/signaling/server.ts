@@ -396,7 +396,13 @@ export class SignalingServer {
         return true
       },
       kick(code, message) {
-        if (code !== CLOSE_GOING_AWAY) socket.emit('error', { type: 'error', message })
+        if (code === CLOSE_GOING_AWAY) {
+          // Shutting down: drop the transport ("transport close"), which clients reconnect after;
+          // a server disconnect ("io server disconnect") tells them not to come back.
+          socket.conn.close()
+          return
+        }
+        socket.emit('error', { type: 'error', message })
         socket.disconnect(true)
       }
     }
