@@ -12,6 +12,7 @@
  * - protocol-negotiate → protocol-selected webrtc / protocol-error;
  * - an oversized frame closes only its sender (1009); a flood from one client closes that client
  *   (1008 with an error saying why) while two others keep signaling;
+ * - a peer that stops answering pings is dropped (peer-left to its room);
  * - token hook (bad token → error + 1008), missing peer_id → error + 1008; metrics counters;
  * - socket.io dialect: a real socket.io-client peer and a ws peer in the same session signal each
  *   other (`target_peer_id` / `from_peer_id`); errors as `error` events; a bad token is refused at
@@ -176,6 +177,17 @@ describe('signaling server: WebSocket dialect', () => {
     expect(await other.next('peer-joined')).toMatchObject({ peer_id: 'H' })
     other.send({ type: 'offer', to: 'H', sdp: 'to the new one' })
     expect(await fresh.next('offer')).toMatchObject({ sdp: 'to the new one' })
+  })
+
+  it('a peer that stops answering pings is dropped and its room told', async () => {
+    srv = await startSignaling({ pingIntervalMs: 50 })
+    const a = await ws({ peer_id: 'A', session_id: 'S' })
+    const dead = await ws({ peer_id: 'D', session_id: 'S' })
+    await a.next('peer-joined', (f) => f['peer_id'] === 'D')
+    // The peer's process hangs: its socket is no longer read, so no pong goes back.
+    ;(dead.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    expect(await a.next('peer-left')).toMatchObject({ peer_id: 'D', session_id: 'S' })
+    expect(srv.signaling.roomPeers('S')).toEqual(['A'])
   })
 
   it('protocol-negotiate selects webrtc or says none is supported', async () => {

@@ -94,6 +94,13 @@ interface Conn {
   kick(code: number, message: string): void
 }
 
+/** A WebSocket connection also answers pings; one that missed the last pong is terminated. */
+interface WsConn extends Conn {
+  pong(): boolean
+  ping(): void
+  terminate(): void
+}
+
 const noopSleep = (): Promise<void> => Promise.resolve()
 
 /** A close reason fits in 123 bytes of UTF-8. */
@@ -135,6 +142,10 @@ export class SignalingServer {
     this.throttled = this.log ? new ThrottledLog(this.log) : null
     const reg = opts.metrics
     if (reg) {
+      // A new server on the same registry (a restart) takes the names over.
+      for (const n of ['warp_signaling_relayed_messages_total', 'warp_signaling_rejected_messages_total', 'warp_signaling_peers_connected', 'warp_signaling_rooms']) {
+        if (reg.getSingleMetric(n)) reg.removeSingleMetric(n)
+      }
       this.relayedCounter = new Counter({
         name: 'warp_signaling_relayed_messages_total',
         help: 'Signaling messages (offer, answer, ice-candidate) relayed to their receiver.',
@@ -260,7 +271,7 @@ export class SignalingServer {
     }
     const maxBuffered = this.maxBuffered
     let pong = true
-    const conn: Conn & { pong: () => boolean; ping: () => void } = {
+    const conn: WsConn = {
       id: this.nextId++,
       dialect: 'ws',
       peerId: q.data.peer_id,
@@ -282,12 +293,12 @@ export class SignalingServer {
         pong = false
         return was
       },
-      ping: () => ws.ping()
+      ping: () => ws.ping(),
+      terminate: () => ws.terminate()
     }
     ws.on('pong', () => {
       pong = true
     })
-    ;(ws as WebSocket & { warpConn?: typeof conn }).warpConn = conn
     this.conns.add(conn)
     const pending: RawData[] = []
     ws.on('message', (data) => {
@@ -353,12 +364,12 @@ export class SignalingServer {
   }
 
   private pingAll(): void {
-    for (const c of this.conns) {
-      const w = c as Conn & { pong?: () => boolean; ping?: () => void }
-      if (!w.pong || !w.ping) continue
+    for (const c of [...this.conns]) {
+      if (c.dialect !== 'ws') continue // socket.io has its own heartbeat
+      const w = c as WsConn
       if (!w.pong()) {
-        w.kick(CLOSE_GOING_AWAY, 'no pong')
-        this.drop(c)
+        this.drop(w) // peer-left to its room now
+        w.terminate()
       } else w.ping()
     }
   }
