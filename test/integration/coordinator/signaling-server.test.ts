@@ -16,7 +16,7 @@
  * - token hook (bad token → error + 1008), missing peer_id → error + 1008; metrics counters;
  * - socket.io dialect: a real socket.io-client peer and a ws peer in the same session signal each
  *   other (`target_peer_id` / `from_peer_id`); errors as `error` events; a bad token is refused at
- *   the handshake.
+ *   the handshake; a flooding or oversized socket.io peer is closed, the others carry on.
  */
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -317,5 +317,33 @@ describe('signaling server: socket.io dialect', () => {
     expect(await s.next('error', (f) => f['message'] === 'Invalid JSON')).toBeTruthy()
 
     await expect(IoPeer.open(srv.base, { peer_id: 'B', token: 'forged' })).rejects.toThrow('Invalid token')
+    const anonymous = await sio({ session_id: 'S' })
+    expect(await anonymous.next('error')).toMatchObject({ message: 'peer_id required' })
+  })
+
+  it('closes a flooding or oversized socket.io peer only', async () => {
+    srv = await startSignaling({ ratePerSecond: 100, maxPayloadBytes: 16 * 1024 })
+    const w = await ws({ peer_id: 'W', session_id: 'S' })
+    const flooder = await sio({ peer_id: 'F', session_id: 'S' })
+    const big = await sio({ peer_id: 'BIG', session_id: 'S' })
+    await w.next('peer-joined', (f) => f['peer_id'] === 'BIG')
+    const gone = (p: IoPeer): Promise<string> => new Promise((r) => p.socket.once('disconnect', (reason) => r(reason)))
+
+    const flooderGone = gone(flooder)
+    for (let i = 0; i < 5000; i++) flooder.emit('offer', { target_peer_id: 'W', sdp: 'flood' })
+    expect(await flooderGone).toBe('io server disconnect')
+    expect(String((await flooder.next('error', (f) => /Rate limit/.test(String(f['message']))))['message'])).toMatch(/more than 100/)
+    expect(await w.next('peer-left', (f) => f['peer_id'] === 'F')).toBeTruthy()
+
+    const bigGone = gone(big)
+    big.emit('offer', { target_peer_id: 'W', sdp: 'x'.repeat(64 * 1024) })
+    await bigGone
+    expect(await w.next('peer-left', (f) => f['peer_id'] === 'BIG')).toBeTruthy()
+
+    const s = await sio({ peer_id: 'OK', session_id: 'S' })
+    await s.next('session-joined')
+    w.send({ type: 'offer', to: 'OK', sdp: 'still fine' })
+    expect(await s.next('offer')).toMatchObject({ from_peer_id: 'W', sdp: 'still fine' })
+    expect(w.inbox.count((f) => f['sdp'] === 'flood')).toBeLessThanOrEqual(101)
   })
 })

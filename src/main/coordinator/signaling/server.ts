@@ -101,6 +101,9 @@ interface WsConn extends Conn {
   terminate(): void
 }
 
+/** Frames held per connection while its token is being checked. */
+const MAX_PENDING = 32
+
 const noopSleep = (): Promise<void> => Promise.resolve()
 
 /** A close reason fits in 123 bytes of UTF-8. */
@@ -304,8 +307,9 @@ export class SignalingServer {
     ws.on('message', (data) => {
       if (conn.closed) return
       if (!conn.ready) {
-        pending.push(data)
-        if (!conn.limiter.tryAcquire()) this.flood(conn)
+        // Held while the token is checked; a peer that will not wait is a flood.
+        if (pending.length >= MAX_PENDING || !conn.limiter.tryAcquire()) this.flood(conn)
+        else pending.push(data)
         return
       }
       if (!conn.limiter.tryAcquire()) {
@@ -442,7 +446,10 @@ export class SignalingServer {
       const err = this.dispatch(conn, String(event), { ...obj, type: String(event) })
       ack?.(err === null ? { ok: true, ...(event === 'join' ? { session_id: conn.sessionId, peers: this.othersIn(conn) } : {}) } : { ok: false, message: err })
     })
-    if (hs.session_id !== undefined && conn.peerId !== null) this.join(conn, hs.session_id)
+    if (hs.session_id !== undefined) {
+      if (conn.peerId !== null) this.join(conn, hs.session_id)
+      else this.error(conn, ERR.peerRequired, 'missing_fields')
+    }
   }
 
   // ---- shared core -------------------------------------------------------------------------
