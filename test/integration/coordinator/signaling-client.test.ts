@@ -8,10 +8,13 @@
  *   target_peer_id / from_peer_id, no session-joined, bare acks);
  * - reconnect: the server is closed, the client reports reconnecting with its attempt number, the
  *   server comes back on the same port and the client rejoins its room by itself (both dialects);
- * - a refused token ends the client (state closed with the server's reason) instead of retrying.
+ * - an HS256 JWT is presented on connect (asked from a function on each connect) and checked by
+ *   the server's verifyToken hook; a refused token ends the client (state closed with the
+ *   server's reason) instead of retrying.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { jwtVerify, SignJWT } from 'jose'
 import { Server as IoServer } from 'socket.io'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSignalingClient, type SignalingClient, type SignalingClientState, type SignalingDialect, type SignalingMessage } from '../../../src/main/coordinator/signaling/client'
@@ -161,6 +164,33 @@ describe('SignalingClient reconnect', () => {
       watcher.close()
     })
   }
+
+  it('an HS256 JWT (as /auth/token issues) is accepted as ?token= / handshake auth through the verifyToken hook', async () => {
+    const secret = new TextEncoder().encode('test-secret-0123456789abcdef0123')
+    const issued: string[] = []
+    const token = async (): Promise<string> => {
+      const t = await new SignJWT({ player_id: 'player-7', type: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('player-7').setIssuedAt().setExpirationTime('15m').sign(secret)
+      issued.push(t)
+      return t
+    }
+    const verified: string[] = []
+    const srv = await startSignaling({
+      verifyToken: async (t) => {
+        const { payload } = await jwtVerify(t, secret, { algorithms: ['HS256'] })
+        verified.push(String(payload['player_id']))
+        return payload['type'] === 'access'
+      }
+    })
+    servers.push(srv)
+    for (const dialect of ['ws', 'socket.io'] as const) {
+      const c = createSignalingClient(dialect, { url: srv.base, peerId: `player-7-${dialect}`, token, backoff: FAST })
+      clients.push(c)
+      await c.join('S-jwt')
+    }
+    expect(srv.signaling.roomPeers('S-jwt').sort()).toEqual(['player-7-socket.io', 'player-7-ws'])
+    expect(issued).toHaveLength(2)
+    expect(verified).toEqual(['player-7', 'player-7'])
+  })
 
   it('a refused token closes the client for good (no retry loop)', async () => {
     const srv = await startSignaling({ verifyToken: async (t) => t === 'valid' })

@@ -9,6 +9,8 @@
  * - leave (session-left / peer-left, the room disappears with its last peer), disconnect →
  *   peer-left, switching session leaves the first room, the same peer_id joining the same room
  *   from a second connection replaces the first (4001);
+ * - a host in several sessions (one connection per session, same peer_id): offers addressed to it
+ *   reach the connection in the sender's room;
  * - protocol-negotiate → protocol-selected webrtc / protocol-error;
  * - an oversized frame closes only its sender (1009); a flood from one client closes that client
  *   (1008 with an error saying why) while two others keep signaling;
@@ -188,6 +190,24 @@ describe('signaling server: WebSocket dialect', () => {
     ;(dead.ws as unknown as { _socket: { pause(): void } })._socket.pause()
     expect(await a.next('peer-left')).toMatchObject({ peer_id: 'D', session_id: 'S' })
     expect(srv.signaling.roomPeers('S')).toEqual(['A'])
+  })
+
+  it('a host in two sessions (one connection each, same peer_id) gets each room\'s offers on that room\'s connection', async () => {
+    srv = await startSignaling()
+    const h1 = await ws({ peer_id: 'host', session_id: 'zone-1' })
+    const h2 = await ws({ peer_id: 'host', session_id: 'zone-2' })
+    await h2.next('session-joined')
+    const p1 = await ws({ peer_id: 'p1', session_id: 'zone-1' })
+    const p2 = await ws({ peer_id: 'p2', session_id: 'zone-2' })
+    expect(await p1.next('session-joined')).toMatchObject({ peers: ['host'] })
+    expect(await p2.next('session-joined')).toMatchObject({ peers: ['host'] })
+    expect(await h1.next('peer-joined')).toMatchObject({ peer_id: 'p1' })
+    expect(await h2.next('peer-joined')).toMatchObject({ peer_id: 'p2' })
+    p1.send({ type: 'offer', to: 'host', sdp: 'for zone 1' })
+    p2.send({ type: 'offer', to: 'host', sdp: 'for zone 2' })
+    expect(await h1.next('offer')).toMatchObject({ from: 'p1', sdp: 'for zone 1', session_id: 'zone-1' })
+    expect(await h2.next('offer')).toMatchObject({ from: 'p2', sdp: 'for zone 2', session_id: 'zone-2' })
+    expect(h1.inbox.count((f) => f.type === 'offer') + h2.inbox.count((f) => f.type === 'offer')).toBe(0)
   })
 
   it('protocol-negotiate selects webrtc or says none is supported', async () => {
