@@ -215,6 +215,16 @@ abstract class BaseSignalingClient implements SignalingClient {
   }
 
   private sendJoin(sessionId: string): Promise<string[]> {
+    const same = this.joinWaiter
+    if (same && same.sessionId === sessionId && this.joinPromise?.sessionId === sessionId) {
+      // The same join again (a reconnect while it was pending): send it once more, keep the waiter.
+      if (!this.sendFrame('join', this.joinBody(sessionId))) {
+        clearTimeout(same.timer)
+        this.joinWaiter = null
+        same.reject(new Error('signaling not connected'))
+      }
+      return this.joinPromise.promise
+    }
     if (this.joinWaiter) {
       clearTimeout(this.joinWaiter.timer)
       this.joinWaiter.reject(new Error(`join of ${this.joinWaiter.sessionId} superseded by ${sessionId}`))
@@ -315,6 +325,8 @@ abstract class BaseSignalingClient implements SignalingClient {
       this.shut()
       return
     }
+    // A negotiation's answer will not come on a new connection; a pending join is sent again.
+    for (const w of this.negotiateWaiters.splice(0)) w.reject(new Error(`connection lost: ${reason}`))
     this.opts.log?.info('signaling connection lost; reconnecting', { dialect: this.dialect, reason })
     this.set({ lastError: reason })
     this.scheduleRetry(0)

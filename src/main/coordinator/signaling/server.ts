@@ -213,6 +213,7 @@ export class SignalingServer {
     if (this.pingTimer) clearInterval(this.pingTimer)
     this.pingTimer = null
     for (const c of [...this.conns]) c.kick(CLOSE_GOING_AWAY, 'server shutting down')
+    for (const c of [...this.conns]) this.drop(c) // rooms empty now, not when each close completes
     this.httpServer?.off('upgrade', this.onUpgrade)
     this.httpServer = null
     const io = this.io
