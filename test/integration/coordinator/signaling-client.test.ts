@@ -8,6 +8,7 @@
  *   target_peer_id / from_peer_id, no session-joined, bare acks);
  * - reconnect: the server is closed, the client reports reconnecting with its attempt number, the
  *   server comes back on the same port and the client rejoins its room by itself (both dialects);
+ *   a client started while the server is down retries with backoff and joins once it is up;
  * - an HS256 JWT is presented on connect (asked from a function on each connect) and checked by
  *   the server's verifyToken hook; a refused token ends the client (state closed with the
  *   server's reason) instead of retrying.
@@ -164,6 +165,24 @@ describe('SignalingClient reconnect', () => {
       watcher.close()
     })
   }
+
+  it('started while the server is down: retries with backoff, then connects and joins', async () => {
+    const probe = await startSignaling()
+    const port = probe.port
+    await probe.stop()
+    for (const dialect of ['ws', 'socket.io'] as const) {
+      const { c } = client(dialect, `http://127.0.0.1:${port}`, `early-${dialect}`)
+      const joined = c.join('S-early')
+      const s = await stateIs(c, (x) => x.state === 'reconnecting' && x.attempt >= 1 && x.nextRetryAt !== undefined, 'retrying')
+      expect(s.lastError).toMatch(/ECONNREFUSED|websocket error|xhr|refused/i)
+      const srv = await serve(port)
+      expect(await joined).toEqual([])
+      expect(srv.signaling.roomPeers('S-early')).toEqual([`early-${dialect}`])
+      await c.close()
+      await srv.stop()
+      servers = servers.filter((x) => x !== srv)
+    }
+  })
 
   it('an HS256 JWT (as /auth/token issues) is accepted as ?token= / handshake auth through the verifyToken hook', async () => {
     const secret = new TextEncoder().encode('test-secret-0123456789abcdef0123')

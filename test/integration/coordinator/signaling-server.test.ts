@@ -18,9 +18,10 @@
  * - token hook (bad token → error + 1008), missing peer_id → error + 1008; metrics counters;
  * - socket.io dialect: a real socket.io-client peer and a ws peer in the same session signal each
  *   other (`target_peer_id` / `from_peer_id`); errors as `error` events; a bad token is refused at
- *   the handshake; a flooding or oversized socket.io peer is closed, the others carry on.
+ *   the handshake; clients that start on long-polling work too; a flooding or oversized socket.io peer is closed, the others carry on.
  */
 import { Registry } from 'prom-client'
+import { io as ioConnect } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { IoPeer, startSignaling, WsPeer, type Frame, type Running } from './signaling-support'
 
@@ -323,6 +324,18 @@ describe('signaling server: socket.io dialect', () => {
     s2.close()
     expect(await w.next('peer-left')).toMatchObject({ peer_id: 'IO2' })
     expect(srv.signaling.stats().peersByDialect).toEqual({ ws: 1, 'socket.io': 1 })
+  })
+
+  it('serves socket.io clients that start on HTTP long-polling (the client default)', async () => {
+    srv = await startSignaling()
+    const w = await ws({ peer_id: 'W', session_id: 'P' })
+    const socket = ioConnect(srv.base, { forceNew: true, reconnection: false, auth: { peer_id: 'POLL', session_id: 'P' } })
+    peers.push({ close: () => socket.disconnect() })
+    const offer = new Promise<Frame>((resolve) => socket.on('offer', (f: Frame) => resolve(f)))
+    await new Promise<void>((resolve) => socket.on('session-joined', () => resolve()))
+    expect(await w.next('peer-joined')).toMatchObject({ peer_id: 'POLL' })
+    w.send({ type: 'offer', to: 'POLL', sdp: 'over polling or upgraded' })
+    expect(await offer).toMatchObject({ from_peer_id: 'W', sdp: 'over polling or upgraded' })
   })
 
   it('answers errors with error events and acks; refuses a bad token at the handshake', async () => {
