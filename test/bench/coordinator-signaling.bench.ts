@@ -11,12 +11,13 @@
  * max latency, undelivered. The headline is the highest delivered rate whose p99 ≤ 20 ms (goal ≥
  * 20,000 msg/s; FastAPI-class servers manage a few thousand).
  * Bounded: 200 peers, ≤ 8 phases, ≤ 10 s each, loopback only. Shared machines move ±20–30 %:
- * compare phases of one run, not runs.
+ * compare phases of one run, not runs. `--baseline` repeats the phases against a bare ws relay
+ * (the floor) for the ratio.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import { SignalingServer } from '../../src/main/coordinator/signaling/server'
 import { SIGNALING_WS_PATH } from '../../src/main/coordinator/signaling/protocol'
 
@@ -24,10 +25,35 @@ const PEERS = 200
 const ROOM = 10
 const TICK_MS = 10
 
-async function serverMain(): Promise<void> {
+/**
+ * The floor: a bare `ws` relay with none of the server's work (no validation, rooms, rate limit,
+ * socket.io) — parse, look the receiver up, add from/timestamp, send. `--baseline` runs it too.
+ */
+function bareRelay(server: http.Server): { stats(): { relayed: number }; close(): Promise<void> } {
+  const wss = new WebSocketServer({ server, path: SIGNALING_WS_PATH, perMessageDeflate: false })
+  const byId = new Map<string, WebSocket>()
+  let relayed = 0
+  wss.on('connection', (ws, req) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const id = url.searchParams.get('peer_id') ?? ''
+    byId.set(id, ws)
+    ws.send(JSON.stringify({ type: 'session-joined', session_id: url.searchParams.get('session_id'), peers: [] }))
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { type: string; to: string; sdp: unknown }
+      const target = byId.get(m.to)
+      if (target) {
+        target.send(JSON.stringify({ type: m.type, from: id, sdp: m.sdp, timestamp: new Date().toISOString() }))
+        relayed++
+      }
+    })
+  })
+  return { stats: () => ({ relayed }), close: () => new Promise<void>((r) => wss.close(() => r())) }
+}
+
+async function serverMain(baseline: boolean): Promise<void> {
   const server = http.createServer()
-  const signaling = new SignalingServer()
-  signaling.attach(server)
+  const signaling = baseline ? bareRelay(server) : new SignalingServer()
+  if (signaling instanceof SignalingServer) signaling.attach(server)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   process.send?.({ port: (server.address() as AddressInfo).port })
   process.on('message', (m: { cmd?: string }) => {
@@ -67,9 +93,16 @@ function ask<T>(child: ChildProcess, cmd: string, key: string): Promise<T> {
 }
 
 async function main(): Promise<void> {
-  const phaseSeconds = Math.min(10, Number(process.argv[2] ?? 3))
-  const rates = (process.argv[3] ?? '5000,10000,20000,40000,60000,80000').split(',').map(Number).slice(0, 8)
-  const child = fork(process.argv[1]!, ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+  const phaseSeconds = Math.min(10, Number(args[0] ?? 3))
+  const rates = (args[1] ?? '5000,10000,20000,40000,60000,80000').split(',').map(Number).slice(0, 8)
+  await run('SignalingServer (embedded registry)', false, phaseSeconds, rates)
+  if (process.argv.includes('--baseline')) await run('bare ws relay (floor: no validation, rooms or limits)', true, phaseSeconds, rates)
+}
+
+async function run(label: string, baseline: boolean, phaseSeconds: number, rates: number[]): Promise<void> {
+  console.log(`\n== ${label}`)
+  const child = fork(process.argv[1]!, baseline ? ['--server', '--bare'] : ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)))
   const base = `ws://127.0.0.1:${port}${SIGNALING_WS_PATH}`
 
@@ -174,7 +207,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => child.once('exit', () => r()))
 }
 
-if (process.argv.includes('--server')) void serverMain()
+if (process.argv.includes('--server')) void serverMain(process.argv.includes('--bare'))
 else
   main().catch((err: unknown) => {
     console.error(err)
