@@ -350,7 +350,7 @@ export class SignalingServer {
   private onWsFrame(conn: Conn, data: RawData): void {
     let msg: unknown
     try {
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8')
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8')
       msg = JSON.parse(text)
     } catch {
       this.error(conn, ERR.invalidJson, 'invalid_json')
