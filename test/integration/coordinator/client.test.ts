@@ -1,0 +1,136 @@
+/**
+ * The coordinator client against the embedded registry in one runtime (real REST server, real
+ * signaling WebSocket, real signaling clients): registration with the OS hardware under a kept
+ * host_id, HOST_ZONES (zone created, one active session, the host in the session's room),
+ * heartbeats with an injected short interval carrying the players of its rooms, re-registration
+ * when the registry forgot the host, and on stop the session ended and the host deregistered.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { boot, type Booted } from '../../../src/main/bootstrap'
+import { coordinatorModule } from '../../../src/main/coordinator'
+import { HOST_ID_META_KEY } from '../../../src/main/coordinator/client'
+import { CoordinatorService } from '../../../src/main/coordinator/service'
+import { createSignalingClient, type SignalingClient } from '../../../src/main/coordinator/signaling'
+import { defineModule } from '../../../src/main/service-module'
+import { until } from './harness'
+
+const fastModule = defineModule({
+  ...coordinatorModule,
+  create: (ctx) =>
+    new CoordinatorService({
+      config: ctx.config,
+      log: ctx.log,
+      store: ctx.store,
+      clock: ctx.clock,
+      metrics: ctx.metrics,
+      httpClients: ctx.http,
+      signaling: true,
+      client: { heartbeatMs: 100, backoff: { baseMs: 50, maxMs: 200, jitter: 0 } }
+    })
+})
+
+let booted: Booted | null = null
+let dir = ''
+const players: SignalingClient[] = []
+afterEach(async () => {
+  for (const p of players.splice(0)) await p.close()
+  await booted?.runtime.stop()
+  booted?.sink.closeFile()
+  booted = null
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function start(env: Record<string, string>): Booted {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-coord-client-'))
+  booted = boot({ mode: 'headless', argv: [], env: { WARP_HOST_DATA_DIR: path.join(dir, 'data'), COORDINATOR_PORT: '0', ...env }, write: () => undefined, modules: [fastModule] })
+  return booted
+}
+
+async function api(svc: CoordinatorService, p: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${svc.registryServer!.url}/api/v1${p}`, { headers: { 'x-api-key': svc.apiKey } })
+  const text = await res.text()
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
+}
+
+type Host = { host_id: string; status: string; cpu_cores: number; memory_mb: number; current_players: number; current_zones: number; last_heartbeat: string }
+type Session = { session_id: string; host_id: string; zone_id: string; status: string }
+
+describe('the coordinator client against the embedded registry', () => {
+  it('registers with the OS hardware, hosts HOST_ZONES in an active session and its room, heartbeats, and on stop ends the session and deregisters', async () => {
+    const b = start({ HOST_ZONES: 'prontera' })
+    await b.runtime.start()
+    const svc = b.runtime.service<CoordinatorService>('coordinator')!
+    expect(svc.status()).toMatchObject({ state: 'running', detail: expect.stringContaining('hosting prontera (session-') })
+    const hostId = svc.hostAgent!.hostId
+    expect(hostId).toMatch(/^host-[0-9a-f-]{36}$/)
+    expect(b.runtime.store.getMeta(HOST_ID_META_KEY)).toBe(hostId)
+
+    // Registration visible through the REST API, with this machine's hardware.
+    const hosts = (await api(svc, '/hosts/')).body as Host[]
+    expect(hosts).toHaveLength(1)
+    expect(hosts[0]).toMatchObject({ host_id: hostId, status: 'online', cpu_cores: os.cpus().length, memory_mb: Math.floor(os.totalmem() / 1024 / 1024) })
+
+    // The zone was created and one session is active for it: what players look up.
+    expect((await api(svc, '/zones/prontera')).body).toMatchObject({ zone_id: 'prontera', p2p_enabled: true })
+    const active = (await api(svc, '/sessions/zone/prontera/active')).body as Session[]
+    expect(active).toEqual([expect.objectContaining({ host_id: hostId, zone_id: 'prontera', status: 'active' })])
+    const sessionId = active[0]!.session_id
+    expect(sessionId).toMatch(/^session-[0-9a-f]{16}$/)
+
+    // A player joining the session's room over the real WebSocket finds the host there.
+    const player = createSignalingClient('ws', { url: svc.registryServer!.url, peerId: 'player-1' })
+    players.push(player)
+    expect(await player.join(sessionId)).toEqual([hostId])
+
+    // Heartbeats (100 ms injected) carry the players of the host's rooms and the zones it hosts.
+    const before = svc.hostAgent!.view().heartbeats
+    await until(async () => {
+      const h = (await api(svc, `/hosts/${hostId}`)).body as Host
+      return svc.hostAgent!.view().heartbeats >= before + 2 && h.current_players === 1 && h.current_zones === 1
+    }, 'heartbeats reporting the player')
+    expect(svc.hostAgent!.view().zones).toEqual([{ zoneId: 'prontera', sessionId, players: 1, inRoom: true }])
+
+    // Stop: the session ends and the host is deregistered (read from the registry's tables: the registry is down now).
+    await svc.stop()
+    const db = b.runtime.store.database
+    expect(db.prepare('SELECT status FROM coord_sessions WHERE session_id = ?').get(sessionId)).toEqual({ status: 'ended' })
+    expect(db.prepare('SELECT COUNT(*) AS n FROM coord_hosts WHERE host_id = ?').get(hostId)).toEqual({ n: 0 })
+  })
+
+  it('keeps its host_id across restarts; empty HOST_ZONES registers but opens no session', async () => {
+    const b = start({})
+    await b.runtime.start()
+    const svc = b.runtime.service<CoordinatorService>('coordinator')!
+    const hostId = svc.hostAgent!.hostId
+    expect(svc.status().detail).toContain('not hosting (no HOST_ZONES)')
+    expect(((await api(svc, '/hosts/')).body as Host[]).map((h) => h.host_id)).toEqual([hostId])
+    expect((await api(svc, '/sessions/')).body).toEqual([])
+    await svc.stop()
+    await svc.start()
+    expect(svc.hostAgent!.hostId).toBe(hostId)
+  })
+
+  it('re-registers and opens a new session when the registry forgot the host and ended its session', async () => {
+    const b = start({ HOST_ZONES: 'geffen' })
+    await b.runtime.start()
+    const svc = b.runtime.service<CoordinatorService>('coordinator')!
+    const hostId = svc.hostAgent!.hostId
+    const first = ((await api(svc, '/sessions/zone/geffen/active')).body as Session[])[0]!.session_id
+    // An operator (or a registry that lost its data) removes the host: its sessions end.
+    const del = await fetch(`${svc.registryServer!.url}/api/v1/hosts/${hostId}`, { method: 'DELETE', headers: { 'x-api-key': svc.apiKey } })
+    expect(del.status).toBe(204)
+    await until(async () => {
+      const s = (await api(svc, '/sessions/zone/geffen/active')).body as Session[]
+      return s.length === 1 && s[0]!.session_id !== first && s[0]!.host_id === hostId
+    }, 'the host back with a new session')
+    expect(((await api(svc, `/hosts/${hostId}`)).body as Host).status).toBe('online')
+    const second = svc.hostAgent!.view().zones[0]!.sessionId!
+    await until(() => svc.hostAgent!.view().zones[0]!.inRoom, 'the host in the new room')
+    const player = createSignalingClient('ws', { url: svc.registryServer!.url, peerId: 'player-2' })
+    players.push(player)
+    expect(await player.join(second)).toEqual([hostId])
+  })
+})
