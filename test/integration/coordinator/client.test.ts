@@ -132,5 +132,6 @@ describe('the coordinator client against the embedded registry', () => {
     const player = createSignalingClient('ws', { url: svc.registryServer!.url, peerId: 'player-2' })
     players.push(player)
     expect(await player.join(second)).toEqual([hostId])
+    await until(async () => ((await api(svc, `/hosts/${hostId}`)).body as Host).current_players === 1, 'a heartbeat reporting the player in the new room')
   })
 })

@@ -252,6 +252,7 @@ export class HostAgent {
     }
     this.heartbeats++
     this.lastHeartbeatAt = new Date().toISOString()
+    this.o.log.debug(`heartbeat ${this.heartbeats} sent`, { ...body, qualityScore: this.quality })
     if (this.zones.length === 0) return
     const active = new Set((await rest.activeSessionsOfHost(this.hostId)).map((s) => s.session_id))
     for (const z of this.zones) {
