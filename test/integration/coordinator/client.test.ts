@@ -6,6 +6,7 @@
  * when the registry forgot the host, and on stop the session ended and the host deregistered.
  */
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -15,7 +16,8 @@ import { HOST_ID_META_KEY } from '../../../src/main/coordinator/client'
 import { CoordinatorService } from '../../../src/main/coordinator/service'
 import { createSignalingClient, type SignalingClient } from '../../../src/main/coordinator/signaling'
 import { defineModule } from '../../../src/main/service-module'
-import { until } from './harness'
+import { ConfigSchema } from '../../../src/shared/config-schema'
+import { startRegistry, until, type Registered } from './harness'
 
 const fastModule = defineModule({
   ...coordinatorModule,
@@ -133,5 +135,60 @@ describe('the coordinator client against the embedded registry', () => {
     players.push(player)
     expect(await player.join(second)).toEqual([hostId])
     await until(async () => ((await api(svc, `/hosts/${hostId}`)).body as Host).current_players === 1, 'a heartbeat reporting the player in the new room')
+  })
+})
+
+describe('the coordinator client against a remote coordinator', () => {
+  let registry: Registered | null = null
+  let regDir = ''
+  afterEach(async () => {
+    await registry?.close()
+    registry = null
+    if (regDir !== '') fs.rmSync(regDir, { recursive: true, force: true })
+    regDir = ''
+  })
+
+  it('runs only the client; shows reconnecting while the coordinator is down and running once it is back, rejoining its room', async () => {
+    const KEY = 'remote-test-key-0123456789abcdef'
+    const probe = net.createServer()
+    await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res))
+    const port = (probe.address() as net.AddressInfo).port
+    await new Promise<void>((res) => probe.close(() => res()))
+    regDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-coord-remote-'))
+    registry = await startRegistry({
+      apiKey: KEY,
+      dataDir: regDir,
+      overrides: { config: ConfigSchema.parse({ data_dir: regDir, coordinator: { port, api_key: KEY } }), signaling: true }
+    })
+    const base = `http://127.0.0.1:${port}`
+    expect(registry.base).toBe(base)
+
+    const b = start({ COORDINATOR_URL: base, COORDINATOR_API_KEY: KEY, HOST_ZONES: 'izlude' })
+    await b.runtime.start()
+    const svc = b.runtime.service<CoordinatorService>('coordinator')!
+    expect(svc.status()).toMatchObject({ state: 'running', label: 'Coordinator (remote)', detail: expect.stringContaining(`at ${base}: registered, hosting izlude (session-`) })
+    expect(svc.registryServer).toBeNull()
+    const hostId = svc.hostAgent!.hostId
+    const sessionId = svc.hostAgent!.view().zones[0]!.sessionId!
+    expect((await registry.req('GET', '/api/v1/sessions/zone/izlude/active')).body).toEqual([expect.objectContaining({ session_id: sessionId, host_id: hostId, status: 'active' })])
+    expect(b.runtime.httpMetrics().clients.map((c) => c.name)).toContain('coordinator')
+
+    // The coordinator goes away: the client says so (reconnecting, with the reason) …
+    await registry.svc.stop()
+    await until(() => svc.status().state === 'reconnecting', 'reconnecting')
+    expect(svc.status().error).toMatch(/no answer from the coordinator at http:\/\/127\.0\.0\.1:\d+/)
+
+    // … and is running again once it is back (same data: same host and session), back in its room.
+    await registry.svc.start()
+    await until(() => svc.status().state === 'running' && svc.hostAgent!.view().zones[0]!.inRoom, 'running again', 15_000)
+    expect(svc.hostAgent!.view().zones[0]!.sessionId).toBe(sessionId)
+    const player = createSignalingClient('ws', { url: base, peerId: 'player-r' })
+    players.push(player)
+    expect(await player.join(sessionId)).toEqual([hostId])
+
+    // Stopping the runtime ends the session and deregisters on the remote coordinator.
+    await b.runtime.stop()
+    expect((await registry.req('GET', `/api/v1/sessions/${sessionId}`)).body).toMatchObject({ status: 'ended' })
+    expect((await registry.req('GET', `/api/v1/hosts/${hostId}`)).status).toBe(404)
   })
 })
