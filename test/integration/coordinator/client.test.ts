@@ -94,6 +94,10 @@ describe('the coordinator client against the embedded registry', () => {
       return svc.hostAgent!.view().heartbeats >= before + 2 && h.current_players === 1 && h.current_zones === 1
     }, 'heartbeats reporting the player')
     expect(svc.hostAgent!.view().zones).toEqual([{ zoneId: 'prontera', sessionId, players: 1, inRoom: true }])
+    expect(svc.hostAgent!.view().load).toEqual({ cpuLoad: expect.any(Number), memoryUsedMb: expect.any(Number) })
+    expect(svc.status().detail).toMatch(/cpu load [\d.]+, memory used \d+ MB$/)
+    // Session metrics are reported with the heartbeats.
+    expect(((await api(svc, `/sessions/${sessionId}`)).body as { average_latency_ms: number }).average_latency_ms).toBeGreaterThan(0)
 
     // Stop: the session ends and the host is deregistered (read from the registry's tables: the registry is down now).
     await svc.stop()

@@ -64,3 +64,38 @@ export function liveLoad(): { cpuLoad: number; memoryUsedMb: number } {
     memoryUsedMb: Math.round((os.totalmem() - os.freemem()) / (1024 * 1024))
   }
 }
+
+/**
+ * Network traffic of this machine (all non-loopback interfaces, received + sent) in Mbps since the
+ * previous call, from /proc/net/dev (Linux); null where the OS does not say or on the first call.
+ */
+export class BandwidthMeter {
+  private last: { bytes: number; at: number } | null = null
+
+  constructor(private readonly read: () => number | null = readNetBytes) {}
+
+  sample(now = performance.now()): number | null {
+    const bytes = this.read()
+    if (bytes === null) return null
+    const prev = this.last
+    this.last = { bytes, at: now }
+    if (!prev || now <= prev.at || bytes < prev.bytes) return null
+    return Math.round((((bytes - prev.bytes) * 8) / ((now - prev.at) / 1000) / 1_000_000) * 1000) / 1000
+  }
+}
+
+function readNetBytes(): number | null {
+  if (process.platform !== 'linux') return null
+  try {
+    let total = 0
+    for (const line of fs.readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
+      const [name, rest] = line.split(':')
+      if (!rest || name === undefined || name.trim() === 'lo') continue
+      const f = rest.trim().split(/\s+/).map(Number)
+      total += (f[0] ?? 0) + (f[8] ?? 0)
+    }
+    return total
+  } catch {
+    return null
+  }
+}

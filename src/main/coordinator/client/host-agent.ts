@@ -2,9 +2,10 @@
  * This WARP Host as a host of the coordinator (embedded or remote — the same code): registers with
  * the hardware read from the OS under a host_id generated once and kept in the app store, hosts
  * the configured zones (../hosting-zones.ts), heartbeats every 30 s with measured figures (the
- * round-trip of the coordinator calls, the share of calls without an answer, players in its
- * rooms, zones hosted), reports each session's metrics, and on stop ends its sessions and
- * deregisters.
+ * round-trip of the coordinator calls, the share of calls without an answer, the machine's
+ * network traffic, players in its rooms, zones hosted), reports each session's metrics, keeps
+ * the CPU load and memory in use for its status (the wire has no fields for them), and on stop
+ * ends its sessions and deregisters.
  *
  * Recovery while running: a heartbeat without an answer reports `reconnecting` (onHealth) and is
  * retried with the shared backoff instead of the 30 s interval; a 404 (the coordinator forgot
@@ -19,7 +20,7 @@ import type { Logger } from '../../logging/logger'
 import { DEFAULT_START_RETRY } from '../../service'
 import { HostedZone, ZoneNotHostable } from '../hosting-zones'
 import type { SignalingDialect } from '../signaling'
-import { hostAddressFor, readHardware } from './hardware'
+import { BandwidthMeter, hostAddressFor, liveLoad, readHardware } from './hardware'
 import { CoordinatorCallError, type CoordinatorRest } from './rest'
 
 export const HOST_ID_META_KEY = 'coordinator.host_id'
@@ -56,6 +57,8 @@ export interface HostAgentView {
   heartbeats: number
   lastHeartbeatAt: string | null
   zones: { zoneId: string; sessionId: string | null; players: number; inRoom: boolean }[]
+  /** This machine's load at the last heartbeat (shown in the status; the wire has no fields for it). */
+  load: { cpuLoad: number; memoryUsedMb: number } | null
 }
 
 export class HostAgent {
@@ -71,6 +74,8 @@ export class HostAgent {
   private stopped = false
   private queue: Promise<void> = Promise.resolve()
   private readonly unsubs: (() => void)[] = []
+  private readonly bandwidth = new BandwidthMeter()
+  private load: HostAgentView['load'] = null
 
   constructor(private readonly o: HostAgentOptions) {
     let id = o.store.getMeta(HOST_ID_META_KEY)
@@ -136,7 +141,8 @@ export class HostAgent {
       qualityScore: this.quality,
       heartbeats: this.heartbeats,
       lastHeartbeatAt: this.lastHeartbeatAt,
-      zones: this.zones.map((z) => ({ zoneId: z.zoneId, sessionId: z.sessionId, players: z.players().length, inRoom: z.inRoom() }))
+      zones: this.zones.map((z) => ({ zoneId: z.zoneId, sessionId: z.sessionId, players: z.players().length, inRoom: z.inRoom() })),
+      load: this.load
     }
   }
 
@@ -144,7 +150,8 @@ export class HostAgent {
     const v = this.view()
     const hosted = v.zones.filter((z) => z.sessionId !== null)
     const zones = this.zones.length === 0 ? 'not hosting (no HOST_ZONES)' : `hosting ${hosted.map((z) => `${z.zoneId} (${z.sessionId}, ${z.players} players)`).join(', ') || 'no zone yet'}`
-    return `host ${v.hostId} at ${v.coordinator}: ${v.registered ? 'registered' : 'not registered'}, ${zones}`
+    const load = v.load ? `; cpu load ${v.load.cpuLoad}, memory used ${v.load.memoryUsedMb} MB` : ''
+    return `host ${v.hostId} at ${v.coordinator}: ${v.registered ? 'registered' : 'not registered'}, ${zones}${load}`
   }
 
   private serial(fn: () => Promise<void>): Promise<void> {
@@ -234,12 +241,15 @@ export class HostAgent {
   private async beat(): Promise<void> {
     const rest = this.o.rest
     const players = this.zones.reduce((n, z) => n + z.players().length, 0)
+    const mbps = this.bandwidth.sample()
     const body = {
       latency_ms: Math.round((rest.lastLatencyMs ?? 0) * 100) / 100,
       packet_loss_percent: rest.lossPercent(),
+      ...(mbps !== null ? { bandwidth_usage_mbps: mbps } : {}),
       current_players: players,
       current_zones: this.zones.filter((z) => z.sessionId !== null).length
     }
+    this.load = liveLoad()
     try {
       const host = await rest.heartbeat(this.hostId, body)
       this.quality = host.quality_score
@@ -252,7 +262,7 @@ export class HostAgent {
     }
     this.heartbeats++
     this.lastHeartbeatAt = new Date().toISOString()
-    this.o.log.debug(`heartbeat ${this.heartbeats} sent`, { ...body, qualityScore: this.quality })
+    this.o.log.debug(`heartbeat ${this.heartbeats} sent`, { ...body, qualityScore: this.quality, ...this.load })
     if (this.zones.length === 0) return
     const active = new Set((await rest.activeSessionsOfHost(this.hostId)).map((s) => s.session_id))
     for (const z of this.zones) {
@@ -267,7 +277,7 @@ export class HostAgent {
       const sid = z.sessionId
       if (sid === null) continue
       if (!z.inRoom()) await z.joinRoom()
-      await rest.reportSessionMetrics(sid, { avg_latency_ms: body.latency_ms, packet_loss_percent: body.packet_loss_percent })
+      await rest.reportSessionMetrics(sid, { avg_latency_ms: body.latency_ms, packet_loss_percent: body.packet_loss_percent, ...(mbps !== null ? { bandwidth_usage_mbps: mbps } : {}) })
     }
     this.o.onChange?.()
   }
