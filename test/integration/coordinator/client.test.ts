@@ -195,4 +195,12 @@ describe('the coordinator client against a remote coordinator', () => {
     expect((await registry.req('GET', `/api/v1/sessions/${sessionId}`)).body).toMatchObject({ status: 'ended' })
     expect((await registry.req('GET', `/api/v1/hosts/${hostId}`)).status).toBe(404)
   })
+
+  it('a wrong API key is an error with the coordinator\'s answer (not retried)', async () => {
+    regDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-coord-remote-'))
+    registry = await startRegistry({ apiKey: 'the-right-key-0123456789', dataDir: regDir })
+    const b = start({ COORDINATOR_URL: registry.base, COORDINATOR_API_KEY: 'a-wrong-key-0123456789', HOST_ZONES: 'izlude' })
+    await b.runtime.start()
+    expect(b.runtime.service<CoordinatorService>('coordinator')!.status()).toMatchObject({ state: 'error', error: 'POST /api/v1/hosts/register: 401 Invalid API key' })
+  })
 })
