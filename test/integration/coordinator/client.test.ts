@@ -119,6 +119,25 @@ describe('the coordinator client against the embedded registry', () => {
     expect(svc.hostAgent!.hostId).toBe(hostId)
   })
 
+  it('a change of hosting.zones restarts the module: the old zone\'s session ends, the new zone gets one, same host', async () => {
+    const b = start({})
+    await b.runtime.start()
+    const svc1 = b.runtime.service<CoordinatorService>('coordinator')!
+    const hostId = svc1.hostAgent!.hostId
+    const res = await b.runtime.dispatch('config.update', { hosting: { zones: ['payon'] } }, { transport: 'test', client: 't' })
+    expect(res).toMatchObject({ ok: true, value: { restarted: ['coordinator'] } })
+    const svc2 = b.runtime.service<CoordinatorService>('coordinator')!
+    expect(svc2.hostAgent!.hostId).toBe(hostId)
+    const payon = (await api(svc2, '/sessions/zone/payon/active')).body as Session[]
+    expect(payon).toEqual([expect.objectContaining({ host_id: hostId, status: 'active' })])
+    const again = await b.runtime.dispatch('config.update', { hosting: { zones: ['alberta'] } }, { transport: 'test', client: 't' })
+    expect(again.ok).toBe(true)
+    const svc3 = b.runtime.service<CoordinatorService>('coordinator')!
+    expect((await api(svc3, '/sessions/zone/payon/active')).body).toEqual([])
+    expect(((await api(svc3, `/sessions/${payon[0]!.session_id}`)).body as Session).status).toBe('ended')
+    expect((await api(svc3, '/sessions/zone/alberta/active')).body).toEqual([expect.objectContaining({ host_id: hostId, status: 'active' })])
+  })
+
   it('re-registers and opens a new session when the registry forgot the host and ended its session', async () => {
     const b = start({ HOST_ZONES: 'geffen' })
     await b.runtime.start()

@@ -222,11 +222,13 @@ export class HostAgent {
     if (this.stopped) return
     try {
       await this.beat()
+      if (this.stopped) return
       if (this.failures > 0) this.o.log.info(`the coordinator at ${this.o.rest.baseUrl} answers again`)
       this.failures = 0
       this.o.onHealth?.(undefined)
       this.schedule(this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
     } catch (err) {
+      if (this.stopped) return
       const transient = err instanceof CoordinatorCallError ? err.transient : false
       const delay = backoffDelay(this.failures, this.o.backoff ?? DEFAULT_START_RETRY)
       this.failures++
