@@ -215,6 +215,23 @@ describe('the coordinator client against a remote coordinator', () => {
     expect((await registry.req('GET', `/api/v1/hosts/${hostId}`)).status).toBe(404)
   })
 
+  it('a coordinator that is not up yet at start: reconnecting with attempts, then running once it answers', async () => {
+    const KEY = 'late-test-key-0123456789abcdef'
+    const probe = net.createServer()
+    await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res))
+    const port = (probe.address() as net.AddressInfo).port
+    await new Promise<void>((res) => probe.close(() => res()))
+    const b = start({ COORDINATOR_URL: `http://127.0.0.1:${port}`, COORDINATOR_API_KEY: KEY, HOST_ZONES: 'morroc' })
+    await b.runtime.start()
+    const svc = b.runtime.service<CoordinatorService>('coordinator')!
+    await until(() => (svc.status().attempt ?? 0) >= 2, 'two start attempts')
+    expect(svc.status()).toMatchObject({ state: 'reconnecting', nextRetryAt: expect.any(String), error: expect.stringContaining('no answer from the coordinator') })
+    regDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-coord-remote-'))
+    registry = await startRegistry({ apiKey: KEY, dataDir: regDir, overrides: { config: ConfigSchema.parse({ data_dir: regDir, coordinator: { port, api_key: KEY } }), signaling: true } })
+    await until(() => svc.status().state === 'running', 'running once the coordinator answers')
+    expect((await registry.req('GET', '/api/v1/sessions/zone/morroc/active')).body).toEqual([expect.objectContaining({ host_id: svc.hostAgent!.hostId, status: 'active' })])
+  })
+
   it('a wrong API key is an error with the coordinator\'s answer (not retried)', async () => {
     regDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-coord-remote-'))
     registry = await startRegistry({ apiKey: 'the-right-key-0123456789', dataDir: regDir })
