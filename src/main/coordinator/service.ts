@@ -10,14 +10,17 @@ import { version as packageVersion } from '../../../package.json'
 import type { Config } from '../../shared/config-schema'
 import type { Clock } from '../clock'
 import { keptToken } from '../config/secrets'
+import type { HttpClientRegistry } from '../http/registry'
 import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
+import { startCoordinatorClient, CoordinatorCallError, type CoordinatorClientHandle, type CoordinatorClientSettings } from './client'
 import { DEFAULT_TOKEN_SETTINGS, TokenIssuer, type TokenSettings, type AccessClaims } from './auth'
 import { registerCoordinatorMetrics, type CoordinatorMetrics } from './metrics'
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit'
 import { RegistryServer } from './registry-server'
 import { RegistryStore, type SweepSettings } from './registry-store'
+import { SignalingServer } from './signaling'
 
 export const DEFAULT_SWEEP: SweepSettings & { everyMs: number } = {
   hostTimeoutMs: 90_000,
@@ -37,6 +40,16 @@ export interface CoordinatorServiceOptions {
   rateLimits?: Partial<RateLimitSettings>
   sweep?: Partial<SweepSettings & { everyMs: number }>
   tokens?: Partial<TokenSettings>
+  /** Named HTTP clients (the coordinator client registers "coordinator"). */
+  httpClients?: HttpClientRegistry
+  /**
+   * This host as the coordinator's client (registration, heartbeats, HOST_ZONES), with its timing
+   * (tests: short heartbeats and backoff). The module always sets it; without it the embedded
+   * registry runs alone (the registry's own tests). With COORDINATOR_URL the client always runs.
+   */
+  client?: CoordinatorClientSettings
+  /** Serve the signaling WebSocket (both dialects) on the registry's port; the module sets it. */
+  signaling?: boolean
 }
 
 export class CoordinatorService extends LifecycleService {
@@ -48,9 +61,11 @@ export class CoordinatorService extends LifecycleService {
   private readonly sweepSettings: SweepSettings & { everyMs: number }
   /** The API key clients must send (config or kept in the data folder); set at start. */
   private key = ''
+  /** This host as a client of the coordinator (remote, or the embedded registry). */
+  private client: CoordinatorClientHandle | null = null
 
   constructor(private readonly opts: CoordinatorServiceOptions) {
-    super('coordinator', 'Coordinator (embedded registry)')
+    super('coordinator', opts.config.coordinator.url === '' ? 'Coordinator (embedded registry)' : 'Coordinator (remote)', opts.client?.backoff)
     this.sweepSettings = { ...DEFAULT_SWEEP, ...opts.sweep }
     this.m = opts.metrics
       ? registerCoordinatorMetrics(opts.metrics, {
@@ -62,6 +77,12 @@ export class CoordinatorService extends LifecycleService {
 
   protected async onStart(): Promise<void> {
     const c = this.opts.config.coordinator
+    if (c.url !== '') {
+      // Remote coordinator: no embedded registry, only the client.
+      this.key = c.api_key
+      await this.startClient(c.url)
+      return
+    }
     const dataDir = this.opts.config.data_dir
     this.key = c.api_key !== '' ? c.api_key : keptToken(dataDir, 'coordinator-api-key')
     const db = this.opts.store.database
@@ -80,6 +101,12 @@ export class CoordinatorService extends LifecycleService {
       onResponse: (route, method, status) => this.m?.request(route, method, status),
       onRateLimited: (route) => this.m?.rateLimited(route)
     })
+    // The signaling WebSocket (and its socket.io dialect) on the same port; closed before the HTTP server.
+    if (this.opts.signaling) {
+      const signaling = new SignalingServer({ verifyToken: async (t) => (await issuer.verify(t, 'access')) !== null, metrics: this.opts.metrics, log: this.opts.log.scope('coordinator.signaling') })
+      signaling.attach(server.server)
+      server.beforeClose(() => signaling.close())
+    }
     try {
       await server.listen()
     } catch (err) {
@@ -94,9 +121,46 @@ export class CoordinatorService extends LifecycleService {
     this.sweepTimer.unref()
     this.setDetail(`serving the coordinator API at ${server.url}/api/v1`)
     this.opts.log.info(`embedded coordinator registry at ${server.url}/api/v1`, { apiKeyFrom: c.api_key !== '' ? 'config' : 'data folder' })
+    if (!this.opts.client) return
+    try {
+      await this.startClient(server.url)
+    } catch (err) {
+      await this.onStop().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** The coordinator client against `baseUrl` (this host's registration, heartbeats, HOST_ZONES). */
+  private async startClient(baseUrl: string): Promise<void> {
+    const registry = this.http ? `serving the coordinator API at ${this.http.url}/api/v1; ` : ''
+    this.client = await startCoordinatorClient({
+      baseUrl,
+      apiKey: this.key,
+      zones: this.opts.config.hosting.zones,
+      store: this.opts.store,
+      log: this.opts.log.scope('coordinator.client'),
+      httpClients: this.opts.httpClients,
+      settings: this.opts.client,
+      onHealth: (error) => (error === undefined ? this.markRecovered() : this.markReconnecting(error)),
+      onChange: () => this.setDetail(`${registry}${this.client?.agent.describe() ?? ''}`)
+    })
+    this.setDetail(`${registry}${this.client.agent.describe()}`)
+  }
+
+  /** A coordinator that does not answer (yet) is retried by the reconnecting start. */
+  protected override isTransient(err: unknown): boolean {
+    return err instanceof CoordinatorCallError && err.transient
+  }
+
+  /** This host as the coordinator's client (null while stopped). */
+  get hostAgent(): CoordinatorClientHandle['agent'] | null {
+    return this.client?.agent ?? null
   }
 
   protected async onStop(): Promise<void> {
+    const client = this.client
+    this.client = null
+    await client?.stop().catch((err: unknown) => this.opts.log.warn('coordinator client stop failed', errorFields(err)))
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     this.sweepTimer = null
     await this.http?.close()

@@ -501,7 +501,7 @@ describe('the coordinator module in a runtime', () => {
     const b = start({ COORDINATOR_PORT: '0' })
     await b.runtime.start()
     const s = status(b)
-    expect(s).toMatchObject({ state: 'running', label: 'Coordinator (embedded registry)', detail: expect.stringMatching(/^serving the coordinator API at http:\/\/127\.0\.0\.1:\d+\/api\/v1$/) })
+    expect(s).toMatchObject({ state: 'running', label: 'Coordinator (embedded registry)', detail: expect.stringMatching(/^serving the coordinator API at http:\/\/127\.0\.0\.1:\d+\/api\/v1; host host-[\w-]+ at http:\/\/127\.0\.0\.1:\d+: registered, not hosting/) })
     const svc = b.runtime.service<CoordinatorService>('coordinator')!
     const res = await fetch(`${svc.registryServer!.url}/api/v1/hosts/register`, {
       method: 'POST',
@@ -512,24 +512,33 @@ describe('the coordinator module in a runtime', () => {
     const tables = b.runtime.store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'coord_%' ORDER BY name").all()
     expect(tables.map((t) => (t as { name: string }).name)).toEqual(['coord_hosts', 'coord_refresh_tokens', 'coord_session_players', 'coord_sessions', 'coord_zones'])
     const text = await b.runtime.metricsRegistry().metrics()
-    expect(text).toMatch(/^warp_coordinator_hosts_online 1$/m)
+    // This host registered itself as the registry's client, and 'rt' joined it.
+    expect(text).toMatch(/^warp_coordinator_hosts_online 2$/m)
+    const self = svc.hostAgent!.hostId
 
     // The contract: which registry, its address and key, its hosts, zones and sessions.
     expect(await call(b, 'coordinator.info')).toEqual({
       mode: 'embedded', state: 'running', url: `${svc.registryServer!.url}/api/v1`, apiKey: svc.apiKey,
-      counts: { hostsTotal: 1, hostsOnline: 1, averageQualityScore: 100, zonesTotal: 0, zonesP2pEnabled: 0, sessionsTotal: 0, sessionsActive: 0, playersInActiveSessions: 0 }
+      counts: { hostsTotal: 2, hostsOnline: 2, averageQualityScore: expect.any(Number), zonesTotal: 0, zonesP2pEnabled: 0, sessionsTotal: 0, sessionsActive: 0, playersInActiveSessions: 0 }
     })
-    expect(await call(b, 'coordinator.hosts', { status: 'online' })).toMatchObject({ hosts: [{ host_id: 'rt', quality_score: 100 }] })
+    const online = ((await call(b, 'coordinator.hosts', { status: 'online' })) as { hosts: { host_id: string; quality_score: number }[] }).hosts
+    expect(online.map((h) => h.host_id).sort()).toEqual(['rt', self].sort())
+    expect(online.find((h) => h.host_id === 'rt')).toMatchObject({ quality_score: 100 })
     expect(await call(b, 'coordinator.hosts', { status: 'offline' })).toEqual({ hosts: [] })
     expect(await call(b, 'coordinator.zones')).toEqual({ zones: [] })
     expect(await call(b, 'coordinator.sessions')).toEqual({ sessions: [] })
   })
 
-  it('is disabled with the reason when a remote coordinator is configured', async () => {
-    const b = start({ COORDINATOR_URL: 'http://coordinator.example:8001' })
+  it('with a remote coordinator configured runs only the client: no registry, and reconnecting while the coordinator does not answer', async () => {
+    const closed = net.createServer()
+    await new Promise<void>((res) => closed.listen(0, '127.0.0.1', res))
+    const url = `http://127.0.0.1:${(closed.address() as net.AddressInfo).port}`
+    await new Promise<void>((res) => closed.close(() => res()))
+    const b = start({ COORDINATOR_URL: url })
     await b.runtime.start()
-    expect(status(b)).toMatchObject({ state: 'disabled', detail: 'a remote coordinator is configured (COORDINATOR_URL)' })
-    expect(await call(b, 'coordinator.info')).toEqual({ mode: 'remote', state: 'disabled', url: 'http://coordinator.example:8001', apiKey: null, counts: null })
+    expect(status(b)).toMatchObject({ state: 'reconnecting', label: 'Coordinator (remote)', error: expect.stringContaining('no answer from the coordinator') })
+    expect(b.runtime.service<CoordinatorService>('coordinator')!.registryServer).toBeNull()
+    expect(await call(b, 'coordinator.info')).toEqual({ mode: 'remote', state: 'reconnecting', url, apiKey: null, counts: null })
     await expect(call(b, 'coordinator.hosts')).rejects.toThrow(/^unavailable: A remote coordinator is configured/)
   })
 
