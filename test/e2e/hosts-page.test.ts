@@ -62,7 +62,11 @@ function hostIds(page: Page): Promise<string[]> {
 async function shoot(page: Page, name: string): Promise<void> {
   if (!shotsDir) return
   fs.mkdirSync(shotsDir, { recursive: true })
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true })
+  // The dashboard scrolls inside its frame: a tall viewport shows the whole page.
+  const size = page.viewportSize()
+  if (size) await page.setViewportSize({ width: size.width, height: 1500 })
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`) })
+  if (size) await page.setViewportSize(size)
 }
 
 describe('The Hosts & Zones page in real Chromium', () => {
@@ -214,6 +218,26 @@ describe('The Hosts & Zones page in real Chromium', () => {
     const s = await restClient(info)('GET', `/sessions/${sessions.sessionId}`)
     expect(s.status).toBe('ended')
     await eventuallyText(page.getByTestId('hz-count-sessions').locator('.stat-card__value'), '0')
+  })
+
+  it('says when it shows a remote coordinator, and that its lists are unavailable here', async () => {
+    const remote = await startHeadlessHost({ env: { COORDINATOR_URL: 'http://127.0.0.1:9/api/v1' } })
+    try {
+      await page.goto(`${remote.url}#/hosts`)
+      const panel = page.getByTestId('hz-registry')
+      await panel.waitFor()
+      expect(await panel.getAttribute('data-mode')).toBe('remote')
+      expect(await panel.getByRole('heading', { level: 2 }).textContent()).toBe('Remote coordinator')
+      expect(await page.getByTestId('hz-url').textContent()).toBe('http://127.0.0.1:9/api/v1')
+      expect(await page.getByTestId('hz-api-key').count()).toBe(0)
+      const unavailable = page.getByTestId('hz-unavailable')
+      await unavailable.waitFor()
+      expect(await unavailable.textContent()).toContain('remote coordinator')
+      await shoot(page, 'light-1280-hosts-remote')
+    } finally {
+      await remote.stop()
+      fs.rmSync(remote.dataDir, { recursive: true, force: true })
+    }
   })
 
   it.skipIf(!shotsDir)('saves screenshots at 1280 and 820 px, light and dark, empty and busy', async () => {

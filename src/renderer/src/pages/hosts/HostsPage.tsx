@@ -210,7 +210,7 @@ function Registry({ info, lists }: { info: CoordinatorInfo; lists: RegistryLists
       <Counters info={info} lists={lists} />
       <div className="hz-hosts-row">
         <HostsSection hosts={lists.hosts} />
-        <QualityChart hosts={lists.hosts} />
+        {lists.hosts.length > 0 ? <QualityChart hosts={lists.hosts} /> : null}
       </div>
       <ZonesSection zones={lists.zones} />
       <SessionsSection sessions={lists.sessions} />
@@ -226,7 +226,7 @@ function Counters({ info, lists }: { info: CoordinatorInfo; lists: RegistryLists
   return (
     <section aria-label="Monitoring counters" className="summary-grid hz-counters" data-testid="hz-counters">
       <StatCard compact label="Hosts online" value={`${online} / ${total}`} sub={`${total - online} offline, busy or in maintenance`} testId="hz-count-hosts" />
-      <StatCard compact label="Average quality" value={c ? c.averageQualityScore.toFixed(1) : '—'} sub="of online hosts, 0–100" testId="hz-count-quality" />
+      <StatCard compact label="Average quality" value={c && online > 0 ? c.averageQualityScore.toFixed(1) : '—'} sub="of online hosts, 0–100" testId="hz-count-quality" />
       <StatCard compact label="Zones P2P" value={`${c?.zonesP2pEnabled ?? lists.zones.filter((z) => z.p2p_enabled).length} / ${c?.zonesTotal ?? lists.zones.length}`} sub="P2P-enabled of all zones" testId="hz-count-zones" />
       <StatCard compact label="Active sessions" value={String(c?.sessionsActive ?? 0)} sub={`${openSessions} open · ${c?.sessionsTotal ?? lists.sessions.length} in total`} testId="hz-count-sessions" />
       <StatCard compact label="Players" value={String(c?.playersInActiveSessions ?? 0)} sub="in active sessions" testId="hz-count-players" />
@@ -351,7 +351,7 @@ function QualityChart({ hosts }: { hosts: CoordinatorHost[] }): React.JSX.Elemen
         })}
       </ul>
       <p className="muted hz-chart__legend" style={{ marginTop: GAP / 2 }}>
-        <span className="hz-swatch hz-quality-fill--good" aria-hidden="true" /> online <span className="hz-swatch hz-chart__fill--other" aria-hidden="true" /> offline, busy or maintenance
+        <span className="hz-swatch hz-swatch--online" aria-hidden="true" /> online <span className="hz-swatch hz-chart__fill--other" aria-hidden="true" /> offline, busy or maintenance
       </p>
     </section>
   )

@@ -36,7 +36,7 @@ export function ZoneRequirementsDialog({ zone, onClose }: { zone: CoordinatorZon
         }}
       >
         <p className="rq-help">A host must meet these to be chosen for the zone or to open a session in it.</p>
-        <div className="rq-form-grid">
+        <div className="rq-form-grid hz-form-grid">
           {REQUIREMENT_FIELDS.map((f) => {
             const id = `hz-req-${f.key}`
             const err = errors[f.key]
