@@ -9,6 +9,7 @@
  * dark, empty and busy).
  */
 import fs from 'node:fs'
+import net, { type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
@@ -152,8 +153,8 @@ describe('The Hosts & Zones page in real Chromium', () => {
     for (const width of [820, 1280]) {
       await page.setViewportSize({ width, height: 800 })
       await expect.poll(() => page.evaluate('document.querySelector(".content").scrollWidth - document.querySelector(".content").clientWidth')).toBe(0)
-      const tables = await page.evaluate('[...document.querySelectorAll(".hz-table-wrap")].map((w) => w.scrollWidth - w.clientWidth)')
-      expect(tables).toEqual([0, 0, 0])
+      // Polled: the frame's navigation animates when the width crosses its breakpoint.
+      await expect.poll(() => page.evaluate('[...document.querySelectorAll(".hz-table-wrap")].map((w) => w.scrollWidth - w.clientWidth)')).toEqual([0, 0, 0])
     }
   })
 
@@ -246,6 +247,28 @@ describe('The Hosts & Zones page in real Chromium', () => {
     } finally {
       await remote.stop()
       fs.rmSync(remote.dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('says when the embedded registry cannot run (its port taken)', async () => {
+    const blocker = net.createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = (blocker.address() as AddressInfo).port
+    const busy = await startHeadlessHost({ env: { COORDINATOR_PORT: String(port) } })
+    try {
+      await page.goto(`${busy.url}#/hosts`)
+      const panel = page.getByTestId('hz-registry')
+      await panel.waitFor()
+      expect(await panel.getAttribute('data-mode')).toBe('embedded')
+      const unavailable = page.getByTestId('hz-unavailable')
+      await unavailable.waitFor()
+      expect(await unavailable.textContent()).toContain('The embedded registry is not available.')
+      expect(await unavailable.textContent()).toContain('not running')
+      await shoot(page, 'light-1280-hosts-registry-down')
+    } finally {
+      await busy.stop()
+      fs.rmSync(busy.dataDir, { recursive: true, force: true })
+      await new Promise<void>((r) => blocker.close(() => r()))
     }
   })
 

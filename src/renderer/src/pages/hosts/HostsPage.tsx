@@ -106,7 +106,7 @@ function RegistryPanel({ info }: { info: CoordinatorInfo }): React.JSX.Element {
   const [showKey, setShowKey] = useState(false)
   const embedded = info.mode === 'embedded'
   return (
-    <section className="card hz-registry" aria-labelledby="hz-registry-heading" data-testid="hz-registry" data-mode={info.mode}>
+    <section className="card hz-registry" aria-labelledby="hz-registry-heading" data-testid="hz-registry" data-mode={info.mode} data-state={info.state}>
       <div className="hz-registry__head">
         <h2 id="hz-registry-heading">{embedded ? 'Embedded registry' : 'Remote coordinator'}</h2>
         {isServiceState(info.state) ? <StateBadge state={info.state} /> : <Badge tone="idle">{info.state}</Badge>}
@@ -126,7 +126,7 @@ function RegistryPanel({ info }: { info: CoordinatorInfo }): React.JSX.Element {
                 <CopyButton text={info.url} label="address" />
               </>
             ) : (
-              <span className="muted">not listening yet</span>
+              <span className="muted">{info.state === 'starting' ? 'not listening yet' : 'not listening'}</span>
             )}
           </dd>
         </div>
