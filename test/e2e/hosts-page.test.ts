@@ -292,6 +292,11 @@ describe('The Hosts & Zones page in real Chromium', () => {
       await page.getByTestId('hz-zone-dialog').getByRole('button', { name: 'Save' }).click()
       await shoot(page, 'dark-820-zone-dialog-error')
       await page.keyboard.press('Escape')
+      await page.getByRole('button', { name: `End session ${sessions.otherSessionId}` }).click()
+      await page.getByTestId('hz-end-dialog').waitFor()
+      await shoot(page, 'dark-820-end-session-confirm')
+      await page.getByTestId('hz-end-dialog').screenshot({ path: path.join(shotsDir!, 'dark-end-session-dialog.png') })
+      await page.keyboard.press('Escape')
     } finally {
       await empty.stop()
       fs.rmSync(empty.dataDir, { recursive: true, force: true })

@@ -537,13 +537,13 @@ function EndSessionDialog({ session, onClose }: { session: CoordinatorSession; o
       <div className="rq-dialog-body">
         <p id={warnId}>
           Session <code>{session.session_id}</code> of host <strong>{session.host_id}</strong> in zone <strong>{session.zone_id}</strong> ends now
-          {session.current_players > 0 ? `; its ${session.current_players} player${session.current_players === 1 ? '' : 's'} leave it` : ''}. This cannot be undone.
+          {session.current_players === 1 ? '; its player leaves it' : session.current_players > 1 ? `; its ${session.current_players} players leave it` : ''}. This cannot be undone.
         </p>
         <div className="rq-dialog-foot">
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="button button--primary hz-danger" disabled={busy !== null} onClick={() => void confirm()}>
+          <button type="button" className="button rq-danger" disabled={busy !== null} onClick={() => void confirm()}>
             {busy ? 'Ending…' : 'End session'}
           </button>
         </div>
