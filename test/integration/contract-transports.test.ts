@@ -43,6 +43,9 @@ interface Ctx {
   rt: RealRuntime
   /** An ai_requests row created before the calls run. */
   requestId: number
+  /** A zone and a session in the embedded coordinator registry, created through its REST API. */
+  zoneId: string
+  sessionId: string
 }
 
 interface MethodSample<M extends MethodName> {
@@ -70,7 +73,32 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'coordinator.info': { input: () => undefined },
   'coordinator.hosts': { input: () => ({ status: 'online', minQualityScore: 50 }) },
   'coordinator.zones': { input: () => ({ p2pEnabled: true }) },
-  'coordinator.sessions': { input: () => ({ status: 'active', limit: 10 }) }
+  'coordinator.sessions': { input: () => ({ status: 'active', limit: 10 }) },
+  'coordinator.setZoneP2p': { input: (c) => ({ zoneId: c.zoneId, enabled: true }) },
+  'coordinator.updateZone': {
+    input: (c) => ({
+      zoneId: c.zoneId,
+      requirements: { min_host_quality_score: 40, min_bandwidth_mbps: 5, max_latency_ms: 150, p2p_priority: 7, max_players: 80, recommended_players: 40 }
+    })
+  },
+  'coordinator.endSession': { input: (c) => ({ sessionId: c.sessionId, reason: 'sample' }) }
+}
+
+/** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
+async function seedRegistry(c: Ctx): Promise<void> {
+  const info = (await callValue(c, 'coordinator.info', undefined)) as { url: string | null; apiKey: string | null }
+  if (!info.url || !info.apiKey) throw new Error('the embedded coordinator registry is not running')
+  const post = async (p: string, body: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${info.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': info.apiKey! }, body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`POST ${p}: ${res.status} ${await res.text()}`)
+    return (await res.json()) as Record<string, unknown>
+  }
+  const host = { host_id: 'sample-host', player_id: 'p1', player_name: 'Sample', ip_address: '127.0.0.1', port: 7000, cpu_cores: 8, cpu_frequency_mhz: 3000, memory_mb: 16384, network_speed_mbps: 1000 }
+  await post('/hosts/register', host)
+  await post('/zones/', { zone_id: 'sample-zone', zone_name: 'Sample', p2p_enabled: true, min_host_quality_score: 0 })
+  const session = await post('/sessions/', { host_id: 'sample-host', zone_id: 'sample-zone', player_ids: ['p2'] })
+  c.zoneId = 'sample-zone'
+  c.sessionId = String(session.session_id)
 }
 
 type EventSample<E extends EventName> = (ctx: Ctx) => Promise<EventPayload<E>> | EventPayload<E>
@@ -166,11 +194,12 @@ beforeAll(async () => {
     modules: SERVICE_MODULES,
     env: { ADMIN_PORT: '0', COORDINATOR_PORT: '0', DB_DRIVER: 'sqlite', AI_SERVICE_BASE_URL: 'http://127.0.0.1:9' }
   })
-  ctx = { rt, requestId: 0 }
+  ctx = { rt, requestId: 0, zoneId: 'none', sessionId: 'none' }
   if (METHOD_NAMES.includes('requests.submitTest' as MethodName)) {
     const created = (await callValue(ctx, 'requests.submitTest', { type: 'health_check', waitMs: 0 })) as { id: number }
     ctx.requestId = created.id
   }
+  if (METHOD_NAMES.includes('coordinator.endSession' as MethodName)) await seedRegistry(ctx)
 
   // (a) IPC: the registrar on a fake window whose page is our built index.html.
   location = resolveRendererLocation({ isPackaged: true, devServerUrl: undefined, rendererHtml: '/opt/warp/out/renderer/index.html', log: rt.sink.logger('t') })

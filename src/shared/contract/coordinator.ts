@@ -108,6 +108,25 @@ export const CoordinatorInfoSchema = z.object({
 })
 export type CoordinatorInfo = z.infer<typeof CoordinatorInfoSchema>
 
+/**
+ * A zone's requirements and capacity as the Hosts page edits them (the zone's own wire field
+ * names, the registry's limits): a host must meet them to be chosen for the zone.
+ */
+export const CoordinatorZoneRequirementsSchema = z
+  .object({
+    min_host_quality_score: z.number().min(0).max(100),
+    min_bandwidth_mbps: z.number().min(0).max(10_000_000),
+    max_latency_ms: z.number().min(0).max(1_000_000),
+    p2p_priority: z.number().int().min(1).max(10),
+    max_players: z.number().int().min(1).max(100_000),
+    recommended_players: z.number().int().min(1).max(100_000)
+  })
+  .strict()
+  .refine((r) => r.recommended_players <= r.max_players, { message: 'must not exceed the maximum players', path: ['recommended_players'] })
+export type CoordinatorZoneRequirements = z.infer<typeof CoordinatorZoneRequirementsSchema>
+
+const RegistryId = z.string().min(1).max(128)
+
 export const coordinatorMethods = {
   'coordinator.info': method(NoInput, CoordinatorInfoSchema, 'Which registry this is (embedded or remote), its address, API key and counts'),
   'coordinator.hosts': method(
@@ -132,6 +151,21 @@ export const coordinatorMethods = {
       .prefault({}),
     z.object({ sessions: z.array(CoordinatorSessionSchema) }),
     'Sessions, newest first (filters: status, host, zone)'
+  ),
+  'coordinator.setZoneP2p': method(
+    z.object({ zoneId: RegistryId, enabled: z.boolean() }).strict(),
+    z.object({ zone: CoordinatorZoneSchema }),
+    'Enables or disables P2P hosting for a zone (embedded registry)'
+  ),
+  'coordinator.updateZone': method(
+    z.object({ zoneId: RegistryId, requirements: CoordinatorZoneRequirementsSchema }).strict(),
+    z.object({ zone: CoordinatorZoneSchema }),
+    "Sets a zone's host requirements, P2P priority and player limits (embedded registry)"
+  ),
+  'coordinator.endSession': method(
+    z.object({ sessionId: RegistryId, reason: z.string().trim().min(1).max(200).default('ended from the Hosts page') }).strict(),
+    z.object({ ended: z.boolean(), session: CoordinatorSessionSchema }),
+    'Ends a session (its players leave it); ended is false when it had already ended (embedded registry)'
   )
 } as const satisfies MethodTableOf<typeof COORDINATOR_METHODS>
 

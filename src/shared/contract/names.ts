@@ -36,7 +36,15 @@ export const REQUESTS_EVENTS = ['requests.stats', 'requests.changed'] as const
 export const METRICS_METHODS = ['metrics.http'] as const
 export const METRICS_EVENTS = [] as const
 
-export const COORDINATOR_METHODS = ['coordinator.info', 'coordinator.hosts', 'coordinator.zones', 'coordinator.sessions'] as const
+export const COORDINATOR_METHODS = [
+  'coordinator.info',
+  'coordinator.hosts',
+  'coordinator.zones',
+  'coordinator.sessions',
+  'coordinator.setZoneP2p',
+  'coordinator.updateZone',
+  'coordinator.endSession'
+] as const
 export const COORDINATOR_EVENTS = [] as const
 
 // ---- every name --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * (path, label, component); a capability that is not built yet uses `unavailablePage`.
  */
 import type { ComponentType } from 'react'
+import { HostsPage } from './hosts/HostsPage'
 import { LogsPage } from './logs/LogsPage'
 import { OverviewPage } from './OverviewPage'
 import { RequestsPage } from './requests/RequestsPage'
@@ -30,12 +31,7 @@ export const ROUTES: readonly PageRoute[] = [
     planned: true,
     component: unavailablePage('Sessions', 'It will list the zone sessions this host serves with their connected players and per-peer quality, and let you end a session.')
   },
-  {
-    path: 'hosts',
-    label: 'Hosts',
-    planned: true,
-    component: unavailablePage('Hosts & Zones', 'It will show the hosts registered with the coordinator, their quality scores and the zones each one serves.')
-  },
+  { path: 'hosts', label: 'Hosts', component: HostsPage, services: ['coordinator'] },
   {
     path: 'training',
     label: 'Training',
