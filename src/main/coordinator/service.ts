@@ -130,9 +130,16 @@ export class CoordinatorService extends LifecycleService {
     }
   }
 
-  /** The coordinator client against `baseUrl` (this host's registration, heartbeats, HOST_ZONES). */
+  /**
+   * The coordinator client against `baseUrl` (this host's registration, heartbeats, HOST_ZONES).
+   * A host that serves no zone (HOST_ZONES empty) is not hosting: it does not register at all.
+   */
   private async startClient(baseUrl: string): Promise<void> {
     const registry = this.http ? `serving the coordinator API at ${this.http.url}/api/v1; ` : ''
+    if (this.opts.config.hosting.zones.length === 0) {
+      this.setDetail(`${registry}not hosting (HOST_ZONES is empty)`)
+      return
+    }
     this.client = await startCoordinatorClient({
       baseUrl,
       apiKey: this.key,

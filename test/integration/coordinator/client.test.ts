@@ -106,28 +106,30 @@ describe('the coordinator client against the embedded registry', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM coord_hosts WHERE host_id = ?').get(hostId)).toEqual({ n: 0 })
   })
 
-  it('keeps its host_id across restarts; empty HOST_ZONES registers but opens no session', async () => {
+  it('empty HOST_ZONES is not hosting: no registration (no host a player could be sent to); the host_id is kept across restarts', async () => {
     const b = start({})
     await b.runtime.start()
-    const svc = b.runtime.service<CoordinatorService>('coordinator')!
-    const hostId = svc.hostAgent!.hostId
-    expect(svc.status().detail).toContain('not hosting (no HOST_ZONES)')
-    expect(((await api(svc, '/hosts/')).body as Host[]).map((h) => h.host_id)).toEqual([hostId])
-    expect((await api(svc, '/sessions/')).body).toEqual([])
-    await svc.stop()
-    await svc.start()
-    expect(svc.hostAgent!.hostId).toBe(hostId)
+    const idle = b.runtime.service<CoordinatorService>('coordinator')!
+    expect(idle.status().detail).toContain('not hosting (HOST_ZONES is empty)')
+    expect(idle.hostAgent).toBeNull()
+    expect((await api(idle, '/hosts/')).body).toEqual([])
+    expect((await api(idle, '/sessions/')).body).toEqual([])
+    await b.runtime.dispatch('config.update', { hosting: { zones: ['geffen'] } }, { transport: 'test', client: 't' })
+    const first = b.runtime.service<CoordinatorService>('coordinator')!
+    const hostId = first.hostAgent!.hostId
+    await first.stop()
+    await first.start()
+    expect(first.hostAgent!.hostId).toBe(hostId)
   })
 
   it('a change of hosting.zones restarts the module: the old zone\'s session ends, the new zone gets one, same host', async () => {
     const b = start({})
     await b.runtime.start()
-    const svc1 = b.runtime.service<CoordinatorService>('coordinator')!
-    const hostId = svc1.hostAgent!.hostId
+    expect(b.runtime.service<CoordinatorService>('coordinator')!.hostAgent).toBeNull()
     const res = await b.runtime.dispatch('config.update', { hosting: { zones: ['payon'] } }, { transport: 'test', client: 't' })
     expect(res).toMatchObject({ ok: true, value: { restarted: ['coordinator'] } })
     const svc2 = b.runtime.service<CoordinatorService>('coordinator')!
-    expect(svc2.hostAgent!.hostId).toBe(hostId)
+    const hostId = svc2.hostAgent!.hostId
     const payon = (await api(svc2, '/sessions/zone/payon/active')).body as Session[]
     expect(payon).toEqual([expect.objectContaining({ host_id: hostId, status: 'active' })])
     const again = await b.runtime.dispatch('config.update', { hosting: { zones: ['alberta'] } }, { transport: 'test', client: 't' })

@@ -501,7 +501,7 @@ describe('the coordinator module in a runtime', () => {
     const b = start({ COORDINATOR_PORT: '0' })
     await b.runtime.start()
     const s = status(b)
-    expect(s).toMatchObject({ state: 'running', label: 'Coordinator (embedded registry)', detail: expect.stringMatching(/^serving the coordinator API at http:\/\/127\.0\.0\.1:\d+\/api\/v1; host host-[\w-]+ at http:\/\/127\.0\.0\.1:\d+: registered, not hosting/) })
+    expect(s).toMatchObject({ state: 'running', label: 'Coordinator (embedded registry)', detail: expect.stringMatching(/^serving the coordinator API at http:\/\/127\.0\.0\.1:\d+\/api\/v1; not hosting \(HOST_ZONES is empty\)$/) })
     const svc = b.runtime.service<CoordinatorService>('coordinator')!
     const res = await fetch(`${svc.registryServer!.url}/api/v1/hosts/register`, {
       method: 'POST',
@@ -512,17 +512,17 @@ describe('the coordinator module in a runtime', () => {
     const tables = b.runtime.store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'coord_%' ORDER BY name").all()
     expect(tables.map((t) => (t as { name: string }).name)).toEqual(['coord_hosts', 'coord_refresh_tokens', 'coord_session_players', 'coord_sessions', 'coord_zones'])
     const text = await b.runtime.metricsRegistry().metrics()
-    // This host registered itself as the registry's client, and 'rt' joined it.
-    expect(text).toMatch(/^warp_coordinator_hosts_online 2$/m)
-    const self = svc.hostAgent!.hostId
+    // This host serves no zone (not hosting), so 'rt' is the only host.
+    expect(text).toMatch(/^warp_coordinator_hosts_online 1$/m)
+    expect(svc.hostAgent).toBeNull()
 
     // The contract: which registry, its address and key, its hosts, zones and sessions.
     expect(await call(b, 'coordinator.info')).toEqual({
       mode: 'embedded', state: 'running', url: `${svc.registryServer!.url}/api/v1`, apiKey: svc.apiKey,
-      counts: { hostsTotal: 2, hostsOnline: 2, averageQualityScore: expect.any(Number), zonesTotal: 0, zonesP2pEnabled: 0, sessionsTotal: 0, sessionsActive: 0, playersInActiveSessions: 0 }
+      counts: { hostsTotal: 1, hostsOnline: 1, averageQualityScore: expect.any(Number), zonesTotal: 0, zonesP2pEnabled: 0, sessionsTotal: 0, sessionsActive: 0, playersInActiveSessions: 0 }
     })
     const online = ((await call(b, 'coordinator.hosts', { status: 'online' })) as { hosts: { host_id: string; quality_score: number }[] }).hosts
-    expect(online.map((h) => h.host_id).sort()).toEqual(['rt', self].sort())
+    expect(online.map((h) => h.host_id)).toEqual(['rt'])
     expect(online.find((h) => h.host_id === 'rt')).toMatchObject({ quality_score: 100 })
     expect(await call(b, 'coordinator.hosts', { status: 'offline' })).toEqual({ hosts: [] })
     expect(await call(b, 'coordinator.zones')).toEqual({ zones: [] })
@@ -534,7 +534,7 @@ describe('the coordinator module in a runtime', () => {
     await new Promise<void>((res) => closed.listen(0, '127.0.0.1', res))
     const url = `http://127.0.0.1:${(closed.address() as net.AddressInfo).port}`
     await new Promise<void>((res) => closed.close(() => res()))
-    const b = start({ COORDINATOR_URL: url })
+    const b = start({ COORDINATOR_URL: url, HOST_ZONES: 'prontera' })
     await b.runtime.start()
     expect(status(b)).toMatchObject({ state: 'reconnecting', label: 'Coordinator (remote)', error: expect.stringContaining('no answer from the coordinator') })
     expect(b.runtime.service<CoordinatorService>('coordinator')!.registryServer).toBeNull()
