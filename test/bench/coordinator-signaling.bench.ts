@@ -11,8 +11,8 @@
  * max latency, undelivered. The headline is the highest delivered rate whose p99 ≤ 20 ms (goal ≥
  * 20,000 msg/s; FastAPI-class servers manage a few thousand).
  * Bounded: 200 peers, ≤ 8 phases, ≤ 10 s each, loopback only. Shared machines move ±20–30 %:
- * compare phases of one run, not runs. `--baseline` repeats the phases against a bare ws relay
- * (the floor) for the ratio.
+ * compare phases of one run, not runs. `--baseline` adds a bare ws relay (the floor) with its own
+ * 200 peers; the phases alternate between the two so both see the same machine.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
@@ -92,85 +92,98 @@ function ask<T>(child: ChildProcess, cmd: string, key: string): Promise<T> {
   })
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
-  const phaseSeconds = Math.min(10, Number(args[0] ?? 3))
-  const rates = (args[1] ?? '5000,10000,20000,40000,60000,80000').split(',').map(Number).slice(0, 8)
-  await run('SignalingServer (embedded registry)', false, phaseSeconds, rates)
-  if (process.argv.includes('--baseline')) await run('bare ws relay (floor: no validation, rooms or limits)', true, phaseSeconds, rates)
+interface Row {
+  rate: number
+  delivered: number
+  p50: number
+  p99: number
+  max: number
+  errors: number
+  cpuPct: number
+  relayed: number
+  sent: number
 }
 
-async function run(label: string, baseline: boolean, phaseSeconds: number, rates: number[]): Promise<void> {
-  console.log(`\n== ${label}`)
-  const child = fork(process.argv[1]!, baseline ? ['--server', '--bare'] : ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)))
-  const base = `ws://127.0.0.1:${port}${SIGNALING_WS_PATH}`
+/** One server (child process) and its 200 peers; `phase` offers a rate for a while and measures. */
+class Target {
+  private recording = false
+  private latencies: number[] = []
+  private received = 0
+  private lastReceivedAt = 0
+  private errors = 0
+  private turn = 0
+  private readonly peers: Peer[] = []
 
-  let recording = false
-  let latencies: number[] = []
-  let received = 0
-  let errors = 0
-  const peers: Peer[] = []
-  const joined: Promise<void>[] = []
-  for (let i = 0; i < PEERS; i++) {
-    const room = Math.floor(i / ROOM)
-    const id = `p${i}`
-    const others = Array.from({ length: ROOM }, (_, k) => `p${room * ROOM + k}`).filter((p) => p !== id)
-    const ws = new WebSocket(`${base}?peer_id=${id}&session_id=room-${room}`, { perMessageDeflate: false })
-    joined.push(
-      new Promise<void>((resolve, reject) => {
-        ws.once('error', reject)
-        const first = (data: WebSocket.RawData): void => {
-          if (String(data).includes('"type":"session-joined"')) {
-            ws.off('message', first)
-            resolve()
-          }
-        }
-        ws.on('message', first)
-      })
-    )
-    ws.on('message', (data) => {
-      const s = String(data)
-      const at = s.indexOf('"sdp":"t:')
-      if (at >= 0) {
-        received++
-        if (recording) latencies.push(performance.now() - Number(s.slice(at + 9, s.indexOf('"', at + 9))))
-      } else if (s.includes('"type":"error"')) errors++
-    })
-    peers.push({ id, ws, others, next: i % (ROOM - 1) })
+  private constructor(
+    readonly label: string,
+    private readonly child: ChildProcess
+  ) {}
+
+  static async start(label: string, bare: boolean): Promise<Target> {
+    const child = fork(process.argv[1]!, bare ? ['--server', '--bare'] : ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)))
+    const t = new Target(label, child)
+    await t.connect(`ws://127.0.0.1:${port}${SIGNALING_WS_PATH}`)
+    return t
   }
-  await Promise.all(joined)
-  console.log(`${PEERS} peers joined ${PEERS / ROOM} rooms of ${ROOM}; server pid ${child.pid} on 127.0.0.1:${port}; ${phaseSeconds} s per phase`)
 
-  let turn = 0
-  const send = (count: number): void => {
+  private async connect(base: string): Promise<void> {
+    const joined: Promise<void>[] = []
+    for (let i = 0; i < PEERS; i++) {
+      const room = Math.floor(i / ROOM)
+      const id = `p${i}`
+      const others = Array.from({ length: ROOM }, (_, k) => `p${room * ROOM + k}`).filter((p) => p !== id)
+      const ws = new WebSocket(`${base}?peer_id=${id}&session_id=room-${room}`, { perMessageDeflate: false })
+      joined.push(
+        new Promise<void>((resolve, reject) => {
+          ws.once('error', reject)
+          const first = (data: WebSocket.RawData): void => {
+            if (String(data).includes('"type":"session-joined"')) {
+              ws.off('message', first)
+              resolve()
+            }
+          }
+          ws.on('message', first)
+        })
+      )
+      ws.on('message', (data) => {
+        const s = String(data)
+        const at = s.indexOf('"sdp":"t:')
+        if (at >= 0) {
+          this.received++
+          this.lastReceivedAt = performance.now()
+          if (this.recording) this.latencies.push(performance.now() - Number(s.slice(at + 9, s.indexOf('"', at + 9))))
+        } else if (s.includes('"type":"error"')) this.errors++
+      })
+      this.peers.push({ id, ws, others, next: i % (ROOM - 1) })
+    }
+    await Promise.all(joined)
+  }
+
+  private send(count: number): void {
     for (let k = 0; k < count; k++) {
-      const p = peers[turn++ % PEERS]!
+      const p = this.peers[this.turn++ % PEERS]!
       const to = p.others[p.next++ % p.others.length]!
       p.ws.send(`{"type":"offer","to":"${to}","sdp":"t:${performance.now()}"}`)
     }
   }
 
-  const results: { rate: number; delivered: number; p50: number; p99: number; max: number }[] = []
-  console.log('offered/s  delivered/s    p50 ms    p99 ms    max ms  errors  server CPU')
-  // The first phase (1 s at 2,000 msg/s) warms up both processes and is not reported.
-  for (const [i, rate] of [2000, ...rates].entries()) {
-    const warm = i === 0
-    latencies = []
-    received = 0
-    errors = 0
-    const before = await ask<{ stats: { relayed: number }; cpu: NodeJS.CpuUsage }>(child, 'stats', 'stats')
-    recording = true
+  async phase(rate: number, seconds: number): Promise<Row> {
+    this.latencies = []
+    this.received = 0
+    this.errors = 0
+    const before = await ask<{ stats: { relayed: number }; cpu: NodeJS.CpuUsage }>(this.child, 'stats', 'stats')
+    this.recording = true
     let sent = 0
     const t0 = performance.now()
-    const durationMs = (warm ? 1 : phaseSeconds) * 1000
+    const durationMs = seconds * 1000
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         // Paced against the clock: what is due so far minus what went out (a late tick catches up).
         const elapsed = Math.min(durationMs, performance.now() - t0)
         const due = Math.round((elapsed / 1000) * rate) - sent
         if (due > 0) {
-          send(due)
+          this.send(due)
           sent += due
         }
         if (elapsed >= durationMs) {
@@ -181,30 +194,64 @@ async function run(label: string, baseline: boolean, phaseSeconds: number, rates
     })
     // Let what is in flight arrive (bounded: until all are in, or 2 s).
     const drainStart = performance.now()
-    while (received + errors < sent && performance.now() - drainStart < 2000) await new Promise<void>((r) => setTimeout(r, 5))
-    recording = false
-    const elapsed = (performance.now() - t0) / 1000
-    const after = await ask<{ stats: { relayed: number }; cpu: NodeJS.CpuUsage }>(child, 'stats', 'stats')
-    if (warm) continue
+    while (this.received + this.errors < sent && performance.now() - drainStart < 2000) await new Promise<void>((r) => setTimeout(r, 5))
+    this.recording = false
+    // Delivered rate over the phase up to the last arrival (not the idle end of the drain wait).
+    const elapsed = (Math.max(durationMs, this.lastReceivedAt - t0) || durationMs) / 1000
+    const after = await ask<{ stats: { relayed: number }; cpu: NodeJS.CpuUsage }>(this.child, 'stats', 'stats')
     const cpuMs = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000
-    const sorted = Float64Array.from(latencies).sort()
-    const row = { rate, delivered: received / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN }
-    results.push(row)
+    const sorted = Float64Array.from(this.latencies).sort()
+    return {
+      rate,
+      delivered: this.received / elapsed,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1] ?? NaN,
+      errors: this.errors,
+      cpuPct: (cpuMs / 1000 / elapsed) * 100,
+      relayed: after.stats.relayed - before.stats.relayed,
+      sent
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.peers) p.ws.close()
+    this.child.send({ cmd: 'exit' })
+    await new Promise<void>((r) => this.child.once('exit', () => r()))
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+  const phaseSeconds = Math.min(10, Number(args[0] ?? 3))
+  const rates = (args[1] ?? '5000,10000,20000,40000,60000,80000').split(',').map(Number).slice(0, 8)
+  const targets = [await Target.start('ours', false)]
+  if (process.argv.includes('--baseline')) targets.push(await Target.start('bare', true))
+  console.log(`${PEERS} ws peers per server in ${PEERS / ROOM} rooms of ${ROOM}; ${phaseSeconds} s per phase${targets.length > 1 ? '; phases alternate ours / bare ws relay (the floor)' : ''}`)
+  // 1 s at 2,000 msg/s warms each up (not reported).
+  for (const t of targets) await t.phase(2000, 1)
+  console.log('server  offered/s  delivered/s    p50 ms    p99 ms    max ms  errors  server CPU')
+  const results = new Map<string, Row[]>(targets.map((t) => [t.label, []]))
+  for (const rate of rates) {
+    for (const t of targets) {
+      const row = await t.phase(rate, phaseSeconds)
+      results.get(t.label)!.push(row)
+      console.log(
+        `${t.label.padEnd(6)}  ${String(rate).padStart(9)}  ${Math.round(row.delivered).toString().padStart(11)}  ${row.p50.toFixed(2).padStart(8)}  ${row.p99.toFixed(2).padStart(8)}  ${row.max.toFixed(1).padStart(8)}  ${String(row.errors).padStart(6)}  ${row.cpuPct.toFixed(0).padStart(5)} %` +
+          `  (relayed ${row.relayed} of ${row.sent} sent)`
+      )
+    }
+  }
+  for (const [label, rows] of results) {
+    const ok = rows.filter((r) => r.p99 <= 20)
+    const best = ok.length ? ok.reduce((a, b) => (b.delivered > a.delivered ? b : a)) : null
     console.log(
-      `${String(rate).padStart(9)}  ${Math.round(row.delivered).toString().padStart(11)}  ${row.p50.toFixed(2).padStart(8)}  ${row.p99.toFixed(2).padStart(8)}  ${row.max.toFixed(1).padStart(8)}  ${String(errors).padStart(6)}  ${((cpuMs / 1000 / elapsed) * 100).toFixed(0).padStart(5)} %` +
-        `  (server relayed ${after.stats.relayed - before.stats.relayed} of ${sent} sent)`
+      best
+        ? `${label}: best at p99 ≤ 20 ms: ${Math.round(best.delivered)} relayed msg/s (p50 ${best.p50.toFixed(2)} ms, p99 ${best.p99.toFixed(2)} ms)${label === 'ours' ? '; goal ≥ 20,000' : ''}`
+        : `${label}: no phase kept p99 ≤ 20 ms`
     )
   }
-  const ok = results.filter((r) => r.p99 <= 20)
-  const best = ok.length ? ok.reduce((a, b) => (b.delivered > a.delivered ? b : a)) : null
-  console.log(
-    best
-      ? `best at p99 ≤ 20 ms: ${Math.round(best.delivered)} relayed msg/s (p50 ${best.p50.toFixed(2)} ms, p99 ${best.p99.toFixed(2)} ms); goal ≥ 20,000`
-      : 'no phase kept p99 ≤ 20 ms'
-  )
-  for (const p of peers) p.ws.close()
-  child.send({ cmd: 'exit' })
-  await new Promise<void>((r) => child.once('exit', () => r()))
+  for (const t of targets) await t.stop()
 }
 
 if (process.argv.includes('--server')) void serverMain(process.argv.includes('--bare'))
