@@ -120,8 +120,12 @@ export const SECTIONS: SectionDef[] = [
     description: 'The host registry players use to find sessions: a remote coordinator, or the embedded one.',
     fields: fieldsOf('coordinator', CoordinatorConfigSchema, {
       url: { label: 'Remote URL', kind: 'text', help: 'Empty = run the embedded local registry.', placeholder: 'https://coordinator.example.com' },
-      api_key: { label: 'API key', kind: 'secret' },
-      host: { label: 'Embedded bind address', kind: 'text' },
+      api_key: {
+        label: 'API key',
+        kind: 'secret',
+        help: 'The X-API-Key of the remote coordinator, or of the embedded one (empty = a generated key, shown with a copy button on the Hosts & Zones page).'
+      },
+      host: { label: 'Embedded bind address', kind: 'text', help: '127.0.0.1 = this machine only; a LAN address lets other players reach the registry.' },
       port: { label: 'Embedded port', kind: 'number' }
     })
   },
