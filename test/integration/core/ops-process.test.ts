@@ -12,11 +12,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import mysql from 'mysql2/promise'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { ENV_OVERRIDES } from '../../../src/shared/config-schema'
 import type { BridgeServerMessage } from '../../../src/shared/contract'
 import type { LogEntry } from '../../../src/shared/log'
+import { enterMysqlSuite } from '../ai-ipc/support'
 
 const root = path.resolve(__dirname, '../../..')
 const entry = path.join(root, 'out/main/headless.js')
@@ -177,6 +178,13 @@ describe('command line and config typos (item 7)', () => {
 })
 
 describe.skipIf(noMariadb)('the Python config file and an unknown database (items 6 and 9; needs MariaDB on 127.0.0.1:3306)', () => {
+  // Never while the MariaDB restart test has the server down (see ai-ipc/support.ts).
+  let leaveMysqlSuite: () => void = () => undefined
+  beforeAll(async () => {
+    leaveMysqlSuite = await enterMysqlSuite()
+  }, 180_000)
+  afterAll(() => leaveMysqlSuite())
+
   it('a file without driver means MySQL; the ready line names the error and the retry; creating the database makes it run', async () => {
     const name = `warp_ops_${crypto.randomBytes(5).toString('hex')}`
     const file = path.join(tempDir('warp-ops-py-'), 'ai_ipc_config.yaml')
