@@ -137,6 +137,40 @@ export async function main(argv: string[] = process.argv.slice(2), opts: MainOpt
     shutdown: (reason) => handle?.shutdown(reason) ?? Promise.resolve(1),
     exit: (code) => process.exit(code)
   })
+  // Signal handlers go in before start-up: a SIGTERM that arrives while the services start (or
+  // right at "ready") is held and drains once they run, instead of killing the process undrained.
+  let signals = 0
+  let pending: string | null = null
+  let draining = false
+  const drain = (reason: string): void => {
+    const h = handle
+    if (!h) {
+      pending ??= reason
+      return
+    }
+    if (draining) return
+    draining = true
+    const timer = setTimeout(() => {
+      log?.error('drain took too long; exiting', { timeoutMs: DRAIN_TIMEOUT_MS })
+      process.exit(1)
+    }, DRAIN_TIMEOUT_MS)
+    timer.unref()
+    void h.shutdown(reason).then((code) => process.exit(code))
+  }
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++
+    if (signals > 2 || (signals > 1 && !handle)) process.exit(1)
+    if (signals > 1 && handle) {
+      // Exit at once, but hand back what can be handed back within a second: rows this host
+      // claimed go back to pending for another poller instead of waiting for their lease to lapse.
+      log?.warn('second signal: releasing what can be released, then exiting without finishing the drain', { signal: sig })
+      void handle.booted.runtime.abandon(1000).finally(() => process.exit(1))
+      return
+    }
+    drain(sig)
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
   try {
     handle = await startHeadless({ argv: cli.argv })
   } catch (err) {
@@ -147,35 +181,9 @@ export async function main(argv: string[] = process.argv.slice(2), opts: MainOpt
     process.stderr.write(`WARP Host could not start: ${err instanceof Error ? err.message : String(err)}\n`)
     process.exit(1)
   }
-  const h = handle
-  const l = h.booted.sink.logger('headless')
+  const l = handle.booted.sink.logger('headless')
   log = l
-  let draining = false
-  const drain = (reason: string): void => {
-    if (draining) return
-    draining = true
-    const timer = setTimeout(() => {
-      l.error('drain took too long; exiting', { timeoutMs: DRAIN_TIMEOUT_MS })
-      process.exit(1)
-    }, DRAIN_TIMEOUT_MS)
-    timer.unref()
-    void h.shutdown(reason).then((code) => process.exit(code))
-  }
-  let signals = 0
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++
-    if (signals > 2) process.exit(1)
-    if (signals > 1) {
-      // Exit at once, but hand back what can be handed back within a second: rows this host
-      // claimed go back to pending for another poller instead of waiting for their lease to lapse.
-      l.warn('second signal: releasing what can be released, then exiting without finishing the drain', { signal: sig })
-      void h.booted.runtime.abandon(1000).finally(() => process.exit(1))
-      return
-    }
-    drain(sig)
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
+  if (pending !== null) drain(pending)
   if (opts.drainWhenParentExits) {
     const parent = process.ppid
     const watch = setInterval(() => {

@@ -249,6 +249,15 @@ describe('signals and supervisors (item 8)', () => {
     expect(count(log, '=== WARP Host final statistics ===')).toBe(1)
   })
 
+  it('a SIGTERM during start-up (before "ready") is held and drains once the services run: exit 0, not killed', async () => {
+    const r = run()
+    // The first log line comes while the runtime is still starting its services.
+    await waitFor(() => (r.output().includes('configuration loaded') ? true : null), 'start-up under way')
+    r.child.kill('SIGTERM')
+    expect(await r.exited).toBe(0)
+    expect(readLog(r)).toContain('stopped cleanly')
+  })
+
   it('the warp-host bin is the process itself: SIGTERM drains, exit 0, final statistics once', async () => {
     const r = run({ command: [path.join(root, 'bin', 'warp-host.mjs')] })
     const url = await waitFor(() => READY.exec(r.output())?.[1], 'ready from the bin', 60_000)
