@@ -18,7 +18,7 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
-import { timingSafeEqual, createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -37,6 +37,7 @@ import {
 import type { Dispatch } from '../dispatch'
 import type { EventBus } from '../events'
 import type { Logger } from '../logging/logger'
+import { secretDigest, secretMatches } from '../config/secrets'
 import { exposition } from '../metrics/prometheus'
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle'
 
@@ -83,10 +84,6 @@ const CSP =
 /** Max bytes a client may have queued before live events to it are dropped (slow client). */
 const MAX_BUFFERED = 8 * 1024 * 1024
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest()
-}
-
 export class AdminServer {
   private server: http.Server | null = null
   private wss: WebSocketServer | null = null
@@ -97,7 +94,7 @@ export class AdminServer {
   private readonly throttle: AuthThrottle
 
   constructor(private readonly opts: AdminServerOptions) {
-    this.tokenDigest = digest(opts.token)
+    this.tokenDigest = secretDigest(opts.token)
     this.throttle = new AuthThrottle(opts.authThrottle)
   }
 
@@ -120,7 +117,7 @@ export class AdminServer {
 
   tokenValid(candidate: string | null | undefined): boolean {
     if (!candidate) return false
-    return timingSafeEqual(digest(candidate), this.tokenDigest)
+    return secretMatches(candidate, this.tokenDigest)
   }
 
   async start(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 export interface SecretStore {
   readonly kind: 'safeStorage' | 'file'
@@ -67,4 +67,17 @@ export function keptToken(dataDir: string, name: string, bytes = 24): string {
   const token = randomBytes(bytes).toString('base64url')
   writePrivateFile(file, token + '\n')
   return token
+}
+
+/** SHA-256 of a secret: computed once per server, the second argument of `secretMatches`. */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest()
+}
+
+/**
+ * Whether a presented token or key equals the secret whose digest is `expected`, compared in
+ * constant time (digests have the same length whatever was presented).
+ */
+export function secretMatches(presented: string, expected: Buffer): boolean {
+  return timingSafeEqual(secretDigest(presented), expected)
 }

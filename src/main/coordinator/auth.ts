@@ -4,7 +4,7 @@
  * "access", iat, exp) and a refresh token (type "refresh", a `jti` kept in the store) that
  * `/auth/refresh` exchanges once for a new pair — the old one is revoked (rotation).
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose'
 import type { Clock } from '../clock'
@@ -28,18 +28,6 @@ export interface TokenSettings {
 }
 
 export const DEFAULT_TOKEN_SETTINGS: TokenSettings = { accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600 }
-
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
-
-/** Constant-time comparison of a presented key with the expected one. */
-export function apiKeyMatches(presented: string, expected: string | Buffer): boolean {
-  return timingSafeEqual(digest(presented), typeof expected === 'string' ? digest(expected) : expected)
-}
-
-/** The expected key's digest, computed once per server (apiKeyMatches' second argument). */
-export function apiKeyDigest(key: string): Buffer {
-  return digest(key)
-}
 
 export class TokenIssuer {
   private readonly key: Uint8Array

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from '../clock'
 import { errorFields, type Logger } from '../logging/logger'
-import { apiKeyDigest, apiKeyMatches, type TokenIssuer } from './auth'
+import { secretDigest, secretMatches } from '../config/secrets'
+import type { TokenIssuer } from './auth'
 import { qualityBucket } from './quality'
 import { FixedWindowLimiter, type RateLimitSettings } from './rate-limit'
 import { RegistryError, type RegistryStore } from './registry-store'
@@ -87,7 +88,7 @@ export class RegistryServer {
       // `/api/v1/hosts` and `/api/v1/hosts/` are one route (FastAPI redirects one to the other).
       routerOptions: { ignoreTrailingSlash: true }
     })
-    this.keyDigest = apiKeyDigest(o.apiKey)
+    this.keyDigest = secretDigest(o.apiKey)
     this.limiter = new FixedWindowLimiter(o.rateLimits, () => o.clock.monotonic())
     this.startedAt = o.clock.now()
     this.configure()
@@ -177,7 +178,7 @@ export class RegistryServer {
       const key = req.headers['x-api-key']
       const presented = Array.isArray(key) ? key[0] : key
       if (presented === undefined || presented === '') return reply.code(401).send({ detail: 'Missing X-API-Key header', error: 'unauthorized' })
-      if (!apiKeyMatches(presented, this.keyDigest)) return reply.code(401).send({ detail: 'Invalid API key', error: 'unauthorized' })
+      if (!secretMatches(presented, this.keyDigest)) return reply.code(401).send({ detail: 'Invalid API key', error: 'unauthorized' })
     })
 
     app.addHook('onResponse', async (req, reply) => {
@@ -299,7 +300,7 @@ export class RegistryServer {
     // auth
     app.post('/api/v1/auth/token', async (req) => {
       const b = parsePart(TokenRequestSchema, req.body, 'body')
-      if (b.api_key !== undefined && b.api_key !== null && !apiKeyMatches(b.api_key, this.keyDigest)) {
+      if (b.api_key !== undefined && b.api_key !== null && !secretMatches(b.api_key, this.keyDigest)) {
         throw new RegistryError(401, 'Invalid API key')
       }
       return this.o.tokens.issue(b.player_id, b.user_id)
