@@ -85,8 +85,7 @@ export class ModuleHost {
 
   /** Restarts the modules that read one of `sections`, and their dependents; returns their names. */
   async restartReading(sections: ReadonlySet<string>): Promise<string[]> {
-    const direct = new Set([...this.entries.values()].filter((e) => e.module.sections.some((s) => sections.has(s))).map((e) => e.module.name))
-    const names = this.withDependents(direct)
+    const names = this.affectedBy(sections)
     for (const name of [...names].reverse()) await this.stop(name)
     for (const name of names) await this.start(name)
     return names
