@@ -18,7 +18,7 @@ import type { Logger } from './logging/logger'
 
 /** Who is calling: used in logs and by handlers that care (e.g. rate limits per client). */
 export interface CallContext {
-  transport: 'ipc' | 'bridge' | 'test'
+  transport: 'ipc' | 'bridge' | 'test' | 'internal'
   /** A window id or a bridge connection id. */
   client: string
 }

@@ -84,7 +84,15 @@ export class Runtime {
       modules,
       sink: opts.sink,
       store: this.store,
-      context: () => ({ config: this.config, events: this.events, store: this.store, mode: opts.mode, clock: this.clock, http: this.httpClients }),
+      context: () => ({
+        config: this.config,
+        events: this.events,
+        store: this.store,
+        mode: opts.mode,
+        clock: this.clock,
+        http: this.httpClients,
+        call: (method, input, client) => this.dispatch(method, input, { transport: 'internal', client })
+      }),
       onStatusChange: () => this.queueStatus()
     })
     registerRuntimeMetrics(this.metrics, () => this.status())

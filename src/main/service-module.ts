@@ -9,6 +9,7 @@
 import type { Registry } from 'prom-client'
 import type { ConfigSection, Config } from '../shared/config-schema'
 import type { Clock } from './clock'
+import type { CallResult } from '../shared/contract'
 import type { Handlers } from './dispatch'
 import type { EventBus } from './events'
 import type { HttpClientRegistry } from './http/registry'
@@ -35,6 +36,11 @@ export interface ServiceContext {
   metrics: Registry
   /** Named HTTP clients whose figures `metrics.http` and the export report. */
   http: HttpClientRegistry
+  /**
+   * Calls a contract method through the runtime's dispatcher (input validated, errors typed), as
+   * the inbox's operator commands do; `client` names the caller in logs. Never throws.
+   */
+  call(method: string, input: unknown, client: string): Promise<CallResult>
   /** A running service this one depends on (listed in `dependsOn`), by module name. */
   service<S extends Service = Service>(name: string): S | undefined
 }

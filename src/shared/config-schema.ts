@@ -99,9 +99,29 @@ export const CoordinatorConfigSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8001)
 })
 
+/** A STUN/TURN server URL as RTCPeerConnection takes it (stun:, stuns:, turn:, turns:). */
+const iceUrl = z
+  .string()
+  .trim()
+  .regex(/^(stuns?|turns?):[^\s]+$/, 'must be a stun:, stuns:, turn: or turns: URL, e.g. turn:turn.example.com:3478')
+  .max(512)
+
 export const HostingConfigSchema = z.object({
   /** Zone ids this host serves; empty = not hosting. */
-  zones: z.array(z.string().trim().min(1).max(64)).default([])
+  zones: z.array(z.string().trim().min(1).max(64)).default([]),
+  /** Players a session of this host accepts (the zone's own max applies too, the smaller wins). */
+  max_players: z.number().int().min(1).max(500).default(50),
+  /** Game packets for one peer are coalesced over this tick into one data-channel message (ms). */
+  tick_ms: z.number().int().min(1).max(200).default(20),
+  /** Control-channel heartbeat period (ms); a peer silent for 3 periods is removed. */
+  heartbeat_ms: z.number().int().min(250).max(60_000).default(2000),
+  /** A peer whose channel buffers more than this (bytes) cannot keep up and is dropped. */
+  max_buffered_bytes: z.number().int().min(65_536).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** STUN/TURN servers for ICE; none by default (LAN, loopback). No public fallback is ever added. */
+  ice_servers: z.array(iceUrl).max(16).default([]),
+  /** TURN username and credential (for the turn: URLs above). */
+  turn_username: z.string().max(256).default(''),
+  turn_credential: z.string().max(256).default('')
 })
 
 export const ConfigSchema = z.object({
@@ -120,7 +140,7 @@ export type Config = z.output<typeof ConfigSchema>
 export type ConfigSection = Exclude<keyof Config, 'data_dir'>
 
 /** Dotted keys whose values are secrets: never sent to the renderer, stored through the secret store. */
-export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token'] as const
+export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential'] as const
 export type SecretKey = (typeof SECRET_KEYS)[number]
 
 /** Environment variables that override the file, with the dotted key each sets. */
@@ -149,7 +169,12 @@ export const ENV_OVERRIDES = {
   COORDINATOR_API_KEY: 'coordinator.api_key',
   COORDINATOR_HOST: 'coordinator.host',
   COORDINATOR_PORT: 'coordinator.port',
-  HOST_ZONES: 'hosting.zones'
+  HOST_ZONES: 'hosting.zones',
+  HOST_MAX_PLAYERS: 'hosting.max_players',
+  HOST_TICK_MS: 'hosting.tick_ms',
+  ICE_SERVERS: 'hosting.ice_servers',
+  TURN_USERNAME: 'hosting.turn_username',
+  TURN_CREDENTIAL: 'hosting.turn_credential'
 } as const satisfies Record<string, string>
 export type EnvName = keyof typeof ENV_OVERRIDES
 

@@ -81,7 +81,12 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
       requirements: { min_host_quality_score: 40, min_bandwidth_mbps: 5, max_latency_ms: 150, p2p_priority: 7, max_players: 80, recommended_players: 40 }
     })
   },
-  'coordinator.endSession': { input: (c) => ({ sessionId: c.sessionId, reason: 'sample' }) }
+  'coordinator.endSession': { input: (c) => ({ sessionId: c.sessionId, reason: 'sample' }) },
+  'hosting.sessions': { input: () => undefined },
+  'hosting.kick': { input: () => ({ sessionId: 'no-such-session', peerId: 'nobody', reason: 'sample' }), expectError: 'not_found' },
+  'hosting.notice': { input: () => ({ text: 'a notice nobody hears' }) },
+  'hosting.pause': { input: () => ({ reason: 'sample' }) },
+  'hosting.resume': { input: () => undefined }
 }
 
 /** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
@@ -114,7 +119,16 @@ const EVENT_SAMPLES: { [E in EventName]?: EventSample<E> } = {
   'logs.entries': () => [{ seq: 987654, time: new Date().toISOString(), level: 'info', scope: 'transport-test', msg: 'a log line over both transports' }],
   'config.changed': (c) => c.rt.configStore.view(),
   'requests.stats': async (c) => (await callValue(c, 'requests.stats', undefined)) as EventPayload<'requests.stats'>,
-  'requests.changed': () => ({ at: new Date().toISOString(), statuses: ['pending', 'completed'], changed: 2, maxId: 4242 })
+  'requests.changed': () => ({ at: new Date().toISOString(), statuses: ['pending', 'completed'], changed: 2, maxId: 4242 }),
+  'app.notification': () => ({
+    id: '9f1c2f43-0000-4000-8000-000000000001',
+    kind: 'service.recovered',
+    level: 'info',
+    title: 'AI request poller recovered',
+    body: 'MariaDB answers again.',
+    at: new Date().toISOString()
+  }),
+  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>
 }
 
 // ---------------------------------------------------------------------------------------------

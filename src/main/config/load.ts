@@ -307,7 +307,7 @@ export function buildConfig(input: BuildInput): { config: Config; envLocked: Rec
     const v = env[name]
     if (v === undefined) continue
     // An empty DB_PASSWORD is a real value; an empty anything-else means "not set".
-    if (v === '' && key !== 'database.password' && key !== 'coordinator.url' && key !== 'hosting.zones') continue
+    if (v === '' && key !== 'database.password' && key !== 'coordinator.url' && key !== 'hosting.zones' && key !== 'hosting.ice_servers') continue
     setKey(raw, key, parseEnvValue(key, v))
     sources.set(key, 'env')
     envLocked[key] = name

@@ -26,9 +26,21 @@ export interface HostedZoneOptions {
   log: Logger
 }
 
+/** A session this host serves, as peer hosting sees it: the room to accept players in. */
+export interface HostedRoom {
+  zoneId: string
+  sessionId: string
+  hostId: string
+  /** The zone's max_players on the coordinator. */
+  zoneMaxPlayers: number
+  /** The signaling client in the session's room (offers, answers, candidates, peer-joined/left). */
+  signaling: SignalingClient
+}
+
 export class HostedZone {
   readonly zoneId: string
   private session: string | null = null
+  private zoneMaxPlayers = 0
   private signaling: SignalingClient | null = null
 
   constructor(private readonly o: HostedZoneOptions) {
@@ -42,6 +54,12 @@ export class HostedZone {
   /** Players in the session's room (the signaling peers besides this host). */
   players(): string[] {
     return this.signaling ? this.signaling.peers().filter((p) => p !== this.o.hostId) : []
+  }
+
+  /** The room peer hosting accepts players in (null without a session or signaling client). */
+  room(): HostedRoom | null {
+    if (this.session === null || this.signaling === null) return null
+    return { zoneId: this.zoneId, sessionId: this.session, hostId: this.o.hostId, zoneMaxPlayers: this.zoneMaxPlayers, signaling: this.signaling }
   }
 
   /** Whether the signaling client is in its room right now. */
@@ -59,6 +77,7 @@ export class HostedZone {
       this.o.log.info(`created zone ${zoneId} on the coordinator (P2P enabled)`)
     }
     if (!zone.p2p_enabled) throw new ZoneNotHostable(`zone ${zoneId} has P2P disabled on the coordinator: not hosting it`)
+    this.zoneMaxPlayers = zone.max_players ?? 0
     const created = await rest.createSession({ host_id: hostId, zone_id: zoneId, player_ids: [] })
     const active = created.status === 'active' ? created : await rest.activateSession(created.session_id)
     this.session = active.session_id

@@ -14,7 +14,8 @@ import type { HttpClientRegistry } from '../http/registry'
 import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
-import { startCoordinatorClient, CoordinatorCallError, type CoordinatorClientHandle, type CoordinatorClientSettings } from './client'
+import { startCoordinatorClient, CoordinatorCallError, type CoordinatorClientHandle, type CoordinatorClientSettings, type HostingReport } from './client'
+import type { HostedRoom } from './hosting-zones'
 import { DEFAULT_TOKEN_SETTINGS, TokenIssuer, type TokenSettings, type AccessClaims } from './auth'
 import { registerCoordinatorMetrics, type CoordinatorMetrics } from './metrics'
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit'
@@ -63,6 +64,8 @@ export class CoordinatorService extends LifecycleService {
   private key = ''
   /** This host as a client of the coordinator (remote, or the embedded registry). */
   private client: CoordinatorClientHandle | null = null
+  private readonly roomListeners = new Set<() => void>()
+  private report: (() => HostingReport | null) | null = null
 
   constructor(private readonly opts: CoordinatorServiceOptions) {
     super('coordinator', opts.config.coordinator.url === '' ? 'Coordinator (embedded registry)' : 'Coordinator (remote)', opts.client?.backoff)
@@ -149,14 +152,48 @@ export class CoordinatorService extends LifecycleService {
       httpClients: this.opts.httpClients,
       settings: this.opts.client,
       onHealth: (error) => (error === undefined ? this.markRecovered() : this.markReconnecting(error)),
-      onChange: () => this.setDetail(`${registry}${this.client?.agent.describe() ?? ''}`)
+      onChange: () => {
+        this.setDetail(`${registry}${this.client?.agent.describe() ?? ''}`)
+        this.roomsChanged()
+      },
+      hostingReport: () => this.report?.() ?? null
     })
+    this.roomsChanged()
     this.setDetail(`${registry}${this.client.agent.describe()}`)
   }
 
   /** A coordinator that does not answer (yet) is retried by the reconnecting start. */
   protected override isTransient(err: unknown): boolean {
     return err instanceof CoordinatorCallError && err.transient
+  }
+
+  /** The sessions this host serves and their signaling rooms (empty when not hosting). */
+  hostedRooms(): HostedRoom[] {
+    return this.client?.agent.rooms() ?? []
+  }
+
+  /** Called whenever the hosted sessions may have changed (opened, re-created, closed). */
+  onRoomsChanged(listener: () => void): () => void {
+    this.roomListeners.add(listener)
+    return () => this.roomListeners.delete(listener)
+  }
+
+  /** Peer hosting's figures for the heartbeat (players connected, per-session latency and traffic). */
+  useHostingReport(provider: () => HostingReport | null): () => void {
+    this.report = provider
+    return () => {
+      if (this.report === provider) this.report = null
+    }
+  }
+
+  private roomsChanged(): void {
+    for (const l of this.roomListeners) {
+      try {
+        l()
+      } catch (err) {
+        this.opts.log.warn('a hosted-rooms listener failed', errorFields(err))
+      }
+    }
   }
 
   /** This host as the coordinator's client (null while stopped). */
@@ -167,6 +204,7 @@ export class CoordinatorService extends LifecycleService {
   protected async onStop(): Promise<void> {
     const client = this.client
     this.client = null
+    this.roomsChanged()
     await client?.stop().catch((err: unknown) => this.opts.log.warn('coordinator client stop failed', errorFields(err)))
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     this.sweepTimer = null

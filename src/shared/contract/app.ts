@@ -43,11 +43,43 @@ export const AppStatusSchema = z.object({
 })
 export type AppStatus = z.infer<typeof AppStatusSchema>
 
+/**
+ * What a desktop notification is about. The services emit `app.notification`; the Electron shell
+ * shows it (unless muted), the headless dashboard may toast it. Kinds are stable ids a setting
+ * can mute one by one.
+ */
+export const NOTIFICATION_KINDS = [
+  'training.completed',
+  'training.failed',
+  'service.failed',
+  'service.recovered',
+  'hosting.session-full',
+  'update.ready'
+] as const
+export const NotificationKindSchema = z.enum(NOTIFICATION_KINDS)
+export type NotificationKind = z.infer<typeof NotificationKindSchema>
+
+export const AppNotificationSchema = z.object({
+  /** Unique per notification (a UUID); the shell uses it as the notification's tag. */
+  id: z.string().min(1).max(128),
+  kind: NotificationKindSchema,
+  level: z.enum(['info', 'warning', 'error']),
+  title: z.string().min(1).max(200),
+  body: z.string().max(1000),
+  /** ISO time it happened. */
+  at: z.string(),
+  /** Where a click leads in the dashboard, e.g. {page: 'training', id: jobId}. */
+  target: z.object({ page: z.string().max(64), id: z.string().max(256).optional() }).optional()
+})
+export type AppNotification = z.infer<typeof AppNotificationSchema>
+
 export const appMethods = {
   'app.status': method(NoInput, AppStatusSchema, 'Version, uptime, memory and the state of every service')
 } as const satisfies MethodTableOf<typeof APP_METHODS>
 
 export const appEvents = {
   /** Sent when a service changes state, and every few seconds while anyone listens. */
-  'app.status': AppStatusSchema
+  'app.status': AppStatusSchema,
+  /** Something a user should hear about even with the window closed (see NOTIFICATION_KINDS). */
+  'app.notification': AppNotificationSchema
 } as const satisfies EventTableOf<typeof APP_EVENTS>

@@ -12,6 +12,7 @@ import type { z } from 'zod'
 import { appEvents, appMethods } from './app'
 import { configEvents, configMethods } from './config'
 import { coordinatorEvents, coordinatorMethods } from './coordinator'
+import { hostingEvents, hostingMethods } from './hosting'
 import type { MethodDef } from './define'
 import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
@@ -24,6 +25,7 @@ export * from './logs'
 export * from './requests'
 export * from './metrics'
 export * from './coordinator'
+export * from './hosting'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -34,7 +36,8 @@ export const methods = {
   ...logsMethods,
   ...requestsMethods,
   ...metricsMethods,
-  ...coordinatorMethods
+  ...coordinatorMethods,
+  ...hostingMethods
 } as const
 
 export const events = {
@@ -43,7 +46,8 @@ export const events = {
   ...logsEvents,
   ...requestsEvents,
   ...metricsEvents,
-  ...coordinatorEvents
+  ...coordinatorEvents,
+  ...hostingEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------

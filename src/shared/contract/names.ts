@@ -11,7 +11,7 @@
 // ---- names by domain ---------------------------------------------------------------------------
 
 export const APP_METHODS = ['app.status'] as const
-export const APP_EVENTS = ['app.status'] as const
+export const APP_EVENTS = ['app.status', 'app.notification'] as const
 
 export const CONFIG_METHODS = ['config.get', 'config.update'] as const
 export const CONFIG_EVENTS = ['config.changed'] as const
@@ -47,10 +47,13 @@ export const COORDINATOR_METHODS = [
 ] as const
 export const COORDINATOR_EVENTS = [] as const
 
+export const HOSTING_METHODS = ['hosting.sessions', 'hosting.kick', 'hosting.notice', 'hosting.pause', 'hosting.resume'] as const
+export const HOSTING_EVENTS = ['hosting.changed'] as const
+
 // ---- every name --------------------------------------------------------------------------------
 
-export const METHOD_NAMES = [...APP_METHODS, ...CONFIG_METHODS, ...LOGS_METHODS, ...REQUESTS_METHODS, ...METRICS_METHODS, ...COORDINATOR_METHODS] as const
-export const EVENT_NAMES = [...APP_EVENTS, ...CONFIG_EVENTS, ...LOGS_EVENTS, ...REQUESTS_EVENTS, ...METRICS_EVENTS, ...COORDINATOR_EVENTS] as const
+export const METHOD_NAMES = [...APP_METHODS, ...CONFIG_METHODS, ...LOGS_METHODS, ...REQUESTS_METHODS, ...METRICS_METHODS, ...COORDINATOR_METHODS, ...HOSTING_METHODS] as const
+export const EVENT_NAMES = [...APP_EVENTS, ...CONFIG_EVENTS, ...LOGS_EVENTS, ...REQUESTS_EVENTS, ...METRICS_EVENTS, ...COORDINATOR_EVENTS, ...HOSTING_EVENTS] as const
 
 export type MethodName = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

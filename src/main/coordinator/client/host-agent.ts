@@ -18,7 +18,7 @@ import os from 'node:os'
 import { backoffDelay, type BackoffOptions } from '../../../shared/backoff'
 import type { Logger } from '../../logging/logger'
 import { DEFAULT_START_RETRY } from '../../service'
-import { HostedZone, ZoneNotHostable } from '../hosting-zones'
+import { HostedZone, ZoneNotHostable, type HostedRoom } from '../hosting-zones'
 import type { SignalingDialect } from '../signaling'
 import { BandwidthMeter, hostAddressFor, liveLoad, readHardware } from './hardware'
 import { CoordinatorCallError, type CoordinatorRest } from './rest'
@@ -31,6 +31,15 @@ export const NOMINAL_HOST_PORT = 7000
 export interface HostMeta {
   getMeta(key: string): string | null
   setMeta(key: string, value: string): void
+}
+
+/**
+ * What peer hosting reports for the heartbeat: players actually connected and each session's
+ * figures (replaces the signaling room's head count and the coordinator round trip when present).
+ */
+export interface HostingReport {
+  players: number
+  sessions: ReadonlyMap<string, { players: number; latencyMs: number | null; packetLossPercent: number; bandwidthMbps: number }>
 }
 
 export interface HostAgentOptions {
@@ -47,6 +56,8 @@ export interface HostAgentOptions {
   onHealth?: (error: string | undefined) => void
   /** Something to show changed (registration, sessions). */
   onChange?: () => void
+  /** Peer hosting's figures for the heartbeat (when it runs). */
+  hostingReport?: () => HostingReport | null
 }
 
 export interface HostAgentView {
@@ -146,6 +157,11 @@ export class HostAgent {
     }
   }
 
+  /** The sessions this host serves with their signaling rooms (what peer hosting accepts players in). */
+  rooms(): HostedRoom[] {
+    return this.zones.map((z) => z.room()).filter((r): r is HostedRoom => r !== null)
+  }
+
   describe(): string {
     const v = this.view()
     const hosted = v.zones.filter((z) => z.sessionId !== null)
@@ -242,10 +258,12 @@ export class HostAgent {
   /** Heartbeat; re-register on 404; re-create sessions that are no longer active; session metrics. */
   private async beat(): Promise<void> {
     const rest = this.o.rest
-    const players = this.zones.reduce((n, z) => n + z.players().length, 0)
+    const report = this.o.hostingReport?.() ?? null
+    const players = report ? report.players : this.zones.reduce((n, z) => n + z.players().length, 0)
     const mbps = this.bandwidth.sample()
+    const peerLatencies = report ? [...report.sessions.values()].map((s) => s.latencyMs).filter((v): v is number => v !== null) : []
     const body = {
-      latency_ms: Math.round((rest.lastLatencyMs ?? 0) * 100) / 100,
+      latency_ms: Math.round((peerLatencies.length > 0 ? peerLatencies.reduce((a, b) => a + b, 0) / peerLatencies.length : (rest.lastLatencyMs ?? 0)) * 100) / 100,
       packet_loss_percent: rest.lossPercent(),
       ...(mbps !== null ? { bandwidth_usage_mbps: mbps } : {}),
       current_players: players,
@@ -279,7 +297,16 @@ export class HostAgent {
       const sid = z.sessionId
       if (sid === null) continue
       if (!z.inRoom()) await z.joinRoom()
-      await rest.reportSessionMetrics(sid, { avg_latency_ms: body.latency_ms, packet_loss_percent: body.packet_loss_percent, ...(mbps !== null ? { bandwidth_usage_mbps: mbps } : {}) })
+      const figures = report?.sessions.get(sid)
+      if (figures) {
+        await rest.reportSessionMetrics(sid, {
+          avg_latency_ms: Math.round((figures.latencyMs ?? body.latency_ms) * 100) / 100,
+          packet_loss_percent: figures.packetLossPercent,
+          bandwidth_usage_mbps: figures.bandwidthMbps
+        })
+      } else {
+        await rest.reportSessionMetrics(sid, { avg_latency_ms: body.latency_ms, packet_loss_percent: body.packet_loss_percent, ...(mbps !== null ? { bandwidth_usage_mbps: mbps } : {}) })
+      }
     }
     this.o.onChange?.()
   }

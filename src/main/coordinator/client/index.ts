@@ -9,10 +9,10 @@ import { HttpClient } from '../../http/http-client'
 import type { HttpClientRegistry } from '../../http/registry'
 import type { Logger } from '../../logging/logger'
 import type { SignalingDialect } from '../signaling'
-import { HostAgent, type HostMeta } from './host-agent'
+import { HostAgent, type HostingReport, type HostMeta } from './host-agent'
 import { CoordinatorRest } from './rest'
 
-export { HostAgent, HOST_ID_META_KEY, DEFAULT_HEARTBEAT_MS, type HostAgentView } from './host-agent'
+export { HostAgent, HOST_ID_META_KEY, DEFAULT_HEARTBEAT_MS, type HostAgentView, type HostingReport } from './host-agent'
 export { CoordinatorCallError, CoordinatorRest } from './rest'
 
 /** Test and bench overrides of the client's timing. */
@@ -38,11 +38,12 @@ export async function startCoordinatorClient(o: {
   settings?: CoordinatorClientSettings
   onHealth?: (error: string | undefined) => void
   onChange?: () => void
+  hostingReport?: () => HostingReport | null
 }): Promise<CoordinatorClientHandle> {
   const http = new HttpClient({ timeoutMs: 5000, maxRetries: 0, rateLimit: false, cache: false, log: o.log })
   const unregister = o.httpClients?.register('coordinator', http) ?? (() => undefined)
   const rest = new CoordinatorRest({ baseUrl: o.baseUrl, apiKey: o.apiKey, http })
-  const agent = new HostAgent({ rest, store: o.store, zones: o.zones, log: o.log, ...o.settings, onHealth: o.onHealth, onChange: o.onChange })
+  const agent = new HostAgent({ rest, store: o.store, zones: o.zones, log: o.log, ...o.settings, onHealth: o.onHealth, onChange: o.onChange, hostingReport: o.hostingReport })
   const stop = async (): Promise<void> => {
     try {
       await agent.stop()

@@ -25,7 +25,7 @@ import {
 
 export const HostAnswerSchema = CoordinatorHostSchema.pick({ host_id: true, status: true, quality_score: true })
 export type HostAnswer = z.infer<typeof HostAnswerSchema>
-export const ZoneAnswerSchema = CoordinatorZoneSchema.pick({ zone_id: true, p2p_enabled: true, status: true })
+export const ZoneAnswerSchema = CoordinatorZoneSchema.pick({ zone_id: true, p2p_enabled: true, status: true }).extend({ max_players: z.number().int().positive().optional() })
 export type ZoneAnswer = z.infer<typeof ZoneAnswerSchema>
 export const SessionAnswerSchema = CoordinatorSessionSchema.pick({ session_id: true, host_id: true, zone_id: true, status: true }).extend({
   connected_players: z.array(z.string()).optional()

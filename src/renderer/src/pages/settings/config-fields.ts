@@ -134,7 +134,14 @@ export const SECTIONS: SectionDef[] = [
     title: 'Hosting',
     description: 'The zones this host serves to other players.',
     fields: fieldsOf('hosting', HostingConfigSchema, {
-      zones: { label: 'Zones', kind: 'list', help: 'Comma-separated zone ids; empty = not hosting.', placeholder: 'prontera, geffen' }
+      zones: { label: 'Zones', kind: 'list', help: 'Comma-separated zone ids; empty = not hosting.', placeholder: 'prontera, geffen' },
+      max_players: { label: 'Max players per session', kind: 'number', help: 'The zone’s own maximum applies too; the smaller wins.' },
+      tick_ms: { label: 'Relay tick (ms)', kind: 'number', help: 'Game packets for a player are batched over this tick (20 ms fits 50 players).' },
+      heartbeat_ms: { label: 'Heartbeat (ms)', kind: 'number', help: 'A player silent for 3 heartbeats is removed.' },
+      max_buffered_bytes: { label: 'Max buffered bytes per player', kind: 'number', help: 'A player whose connection backs up beyond this is dropped.' },
+      ice_servers: { label: 'ICE servers', kind: 'list', help: 'STUN/TURN URLs, comma-separated; empty = none (LAN). No public server is added.', placeholder: 'stun:stun.example.com:3478, turn:turn.example.com:3478' },
+      turn_username: { label: 'TURN username', kind: 'text' },
+      turn_credential: { label: 'TURN credential', kind: 'secret' }
     })
   }
 ]
