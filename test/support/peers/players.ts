@@ -150,7 +150,7 @@ export class ProcessPlayer implements TestPlayer {
     this.kind = proc.impl
   }
   join(target: SessionTarget, o: { offerFirst: boolean; index: number; answerPongs?: boolean }): Promise<string[]> {
-    const opts: JoinOptions = { ...target, ...o }
+    const opts: JoinOptions = { signalingUrl: target.signalingUrl, sessionId: target.sessionId, hostId: target.hostId, ...o }
     return this.proc.request('join', { player: this.peerId, opts })
   }
   send(o: SendOptions): Promise<number> {
