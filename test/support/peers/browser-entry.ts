@@ -26,7 +26,7 @@ const api = {
   set: (peerId: string, o: { answerPongs?: boolean; ackCommands?: boolean }) => get(peerId).set(o),
   rawSignaling: (peerId: string, text: string) => get(peerId).rawSignaling(text),
   rawControl: (peerId: string, text: string) => get(peerId).rawControl(text),
-  rawData: (peerId: string, bytes: number[]) => get(peerId).rawData(new Uint8Array(bytes)),
+  rawData: (peerId: string, bytes: readonly number[]) => get(peerId).rawData(new Uint8Array(bytes)),
   close: (peerId: string) => get(peerId).close(),
   events: () => events.slice()
 }
