@@ -13,7 +13,7 @@ import { build } from 'esbuild'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import type { PlayerStats, SendOptions } from './player-core'
 import type { BrowserPlayersApi } from './browser-entry'
-import type { SessionTarget, TestPlayer } from './players'
+import type { JoinExtras, SessionTarget, TestPlayer } from './players'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -103,7 +103,7 @@ export class BrowserPlayer implements TestPlayer {
     readonly page: Page,
     readonly peerId: string
   ) {}
-  join(target: SessionTarget, o: { offerFirst: boolean; index: number; answerPongs?: boolean }): Promise<string[]> {
+  join(target: SessionTarget, o: JoinExtras): Promise<string[]> {
     return this.page.evaluate(([id, opts]) => (globalThis as unknown as Win).warpPlayers.join(id, opts), [this.peerId, { signalingUrl: target.signalingUrl, sessionId: target.sessionId, hostId: target.hostId, ...o }] as const)
   }
   send(o: SendOptions): Promise<number> {

@@ -64,6 +64,11 @@ export interface JoinOptions {
   index: number
   answerPongs?: boolean
   ackCommands?: boolean
+  /**
+   * Misbehave: pretend the host accepts messages up to this size (rewrites `a=max-message-size`
+   * in the host's SDP) so this player's stack lets oversized messages out.
+   */
+  remoteMaxMessageSize?: number
 }
 
 export interface SendOptions {
@@ -352,7 +357,7 @@ export class Player {
           return
         }
         try {
-          const answer = await this.rtc!.acceptOffer(sdpText(frame.sdp))
+          const answer = await this.rtc!.acceptOffer(this.munge(sdpText(frame.sdp)))
           this.remoteDescribed()
           this.sendFrame({ type: 'answer', to: o.hostId, sdp: answer })
           this.flushLocal()
@@ -364,7 +369,7 @@ export class Player {
       case 'answer':
         if (from !== o.hostId) return
         try {
-          await this.rtc!.acceptAnswer(sdpText(frame.sdp))
+          await this.rtc!.acceptAnswer(this.munge(sdpText(frame.sdp)))
           this.remoteDescribed()
         } catch (err) {
           this.finish(`answer refused: ${String(err)}`)
@@ -381,6 +386,13 @@ export class Player {
       default:
         return
     }
+  }
+
+  private munge(sdp: string): string {
+    const max = this.opts?.remoteMaxMessageSize
+    if (max === undefined) return sdp
+    if (/a=max-message-size:\d+/.test(sdp)) return sdp.replace(/a=max-message-size:\d+/g, `a=max-message-size:${max}`)
+    return sdp.replace(/(a=sctp-port:\d+\r?\n)/, `$1a=max-message-size:${max}\r\n`)
   }
 
   private remoteDescribed(): void {

@@ -26,7 +26,7 @@ export interface SessionTarget {
 export interface TestPlayer {
   readonly peerId: string
   readonly kind: PlayerImpl | 'chromium'
-  join(target: SessionTarget, o: { offerFirst: boolean; index: number; answerPongs?: boolean }): Promise<string[]>
+  join(target: SessionTarget, o: JoinExtras): Promise<string[]>
   /** Resolves when `count` packets were handed to the data channel. */
   send(o: SendOptions): Promise<number>
   stats(): Promise<PlayerStats>
@@ -36,6 +36,8 @@ export interface TestPlayer {
   rawData(bytes: Uint8Array): Promise<boolean>
   close(): Promise<void>
 }
+
+export type JoinExtras = Omit<JoinOptions, keyof SessionTarget>
 
 const live = new Set<PlayerProcess>()
 
@@ -149,7 +151,7 @@ export class ProcessPlayer implements TestPlayer {
   ) {
     this.kind = proc.impl
   }
-  join(target: SessionTarget, o: { offerFirst: boolean; index: number; answerPongs?: boolean }): Promise<string[]> {
+  join(target: SessionTarget, o: JoinExtras): Promise<string[]> {
     const opts: JoinOptions = { signalingUrl: target.signalingUrl, sessionId: target.sessionId, hostId: target.hostId, ...o }
     return this.proc.request('join', { player: this.peerId, opts })
   }
