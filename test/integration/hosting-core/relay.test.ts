@@ -101,7 +101,11 @@ describe('peer hosting (werift) in one runtime', () => {
     const counts = (): string => `carol ${packets(c.data).length}/100, alice ${packets(a.data).length}/50, dave ${packets(d.data).length}/50`
     let last = ''
     const watch = setInterval(() => void snapshot(b).then((s) => (last = JSON.stringify(s.sessions[0]!.peers.map((p) => [p.peerId, p.state, p.packetsIn, p.packetsOut, p.dropped, p.bufferedBytes])))), 200)
-    await until(() => `every packet (${counts()}) ${last}`, () => packets(c.data).length >= 100 && packets(a.data).length >= 50 && packets(d.data).length >= 50)
+    try {
+      await until(() => `every packet (${counts()}; host: ${last})`, () => packets(c.data).length >= 100 && packets(a.data).length >= 50 && packets(d.data).length >= 50)
+    } finally {
+      clearInterval(watch)
+    }
     expect(packets(a.data).every((p) => p.sender === 3)).toBe(true)
     expect(packets(d.data).every((p) => p.sender === 1)).toBe(true)
     const fromAlice = packets(c.data).filter((p) => p.sender === 1).map((p) => p.seq)
