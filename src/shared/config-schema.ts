@@ -172,6 +172,7 @@ export const ENV_OVERRIDES = {
   HOST_ZONES: 'hosting.zones',
   HOST_MAX_PLAYERS: 'hosting.max_players',
   HOST_TICK_MS: 'hosting.tick_ms',
+  HOST_HEARTBEAT_MS: 'hosting.heartbeat_ms',
   ICE_SERVERS: 'hosting.ice_servers',
   TURN_USERNAME: 'hosting.turn_username',
   TURN_CREDENTIAL: 'hosting.turn_credential'

@@ -1,17 +1,31 @@
 /**
- * The `hosting` service: accepts players in every session this host serves (the coordinator
- * module opens them for HOST_ZONES) and relays their game packets. Work in progress: the session
- * hosts (werift peers, relay, control channel) come next; this holds the state the contract shows.
+ * The `hosting` service: accepts players in every session this host serves and relays their game
+ * packets (session-host.ts). The coordinator module opens the sessions for HOST_ZONES and keeps
+ * their signaling rooms; this service follows its list of hosted rooms (a session re-created after
+ * a coordinator restart gets a new session host), feeds the coordinator heartbeat with what it
+ * measures (players connected, RTT, loss, bandwidth), pushes `hosting.changed` to the dashboard,
+ * exports Prometheus figures and emits `hosting.session-full` notifications.
+ *
+ * Pause: joiners are refused (code `paused`), connected players stay; the pause survives a
+ * restart (kept in the app store).
  */
-import type { Registry } from 'prom-client'
+import crypto from 'node:crypto'
+import { Gauge, Counter, type Registry } from 'prom-client'
 import type { HostingSnapshot } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { Clock } from '../clock'
+import type { HostingReport } from '../coordinator/client'
 import type { CoordinatorService } from '../coordinator/service'
-import type { EventBus } from '../events'
-import type { Logger } from '../logging/logger'
+import type { EventBus, ThrottledEmitter } from '../events'
+import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
+import type { PeerIceServer } from './peer-link'
+import { SessionHost, type SessionSettings } from './session-host'
+
+export const PAUSED_META_KEY = 'hosting.paused'
+/** At most one "session full" notification per session per this period. */
+const FULL_NOTICE_EVERY_MS = 10 * 60_000
 
 export interface HostingServiceOptions {
   config: Config
@@ -23,53 +37,232 @@ export interface HostingServiceOptions {
   coordinator: () => CoordinatorService | undefined
 }
 
+/** ICE servers from the settings; TURN URLs get the username and credential. No public fallback. */
+export function iceServersOf(h: Config['hosting']): PeerIceServer[] {
+  return h.ice_servers.map((urls) =>
+    urls.startsWith('turn') && h.turn_username !== '' ? { urls, username: h.turn_username, credential: h.turn_credential } : { urls }
+  )
+}
+
 export class HostingService extends LifecycleService {
+  private readonly sessions = new Map<string, SessionHost>()
   private paused = false
   private pausedReason: string | null = null
+  private unsubs: (() => void)[] = []
+  private changed: ThrottledEmitter<'hosting.changed'> | null = null
+  private readonly lastFullNotice = new Map<string, number>()
+  private reconciling: Promise<void> = Promise.resolve()
+  private readonly settings: SessionSettings
 
   constructor(private readonly o: HostingServiceOptions) {
     super('hosting', 'Peer hosting')
+    const h = o.config.hosting
+    this.settings = {
+      maxPlayers: h.max_players,
+      tickMs: h.tick_ms,
+      heartbeatMs: h.heartbeat_ms,
+      maxBufferedBytes: h.max_buffered_bytes,
+      iceServers: iceServersOf(h),
+      ack: { timeoutMs: Math.max(1000, h.heartbeat_ms), retries: 3, delayMs: 500 }
+    }
+    if (o.metrics) this.registerMetrics(o.metrics)
   }
 
   protected async onStart(): Promise<void> {
-    this.setDetail(this.o.config.hosting.zones.length === 0 ? 'not hosting (HOST_ZONES is empty)' : `hosting ${this.o.config.hosting.zones.join(', ')}`)
+    const saved = this.o.store.getMeta(PAUSED_META_KEY)
+    if (saved !== null && saved !== '') {
+      this.paused = true
+      this.pausedReason = saved === '1' ? null : saved
+    }
+    this.changed = this.o.events.throttle('hosting.changed', 500)
+    const coordinator = this.o.coordinator()
+    if (this.o.config.hosting.zones.length === 0 || !coordinator) {
+      this.setDetail(this.o.config.hosting.zones.length === 0 ? 'not hosting (HOST_ZONES is empty)' : 'waiting for the coordinator')
+      return
+    }
+    this.unsubs.push(coordinator.onRoomsChanged(() => this.reconcileSoon()))
+    this.unsubs.push(coordinator.useHostingReport(() => this.report()))
+    this.reconcileSoon()
+    await this.reconciling
   }
 
-  protected async onStop(): Promise<void> {}
+  protected async onStop(): Promise<void> {
+    for (const u of this.unsubs.splice(0)) u()
+    await this.reconciling.catch(() => undefined)
+    const all = [...this.sessions.values()]
+    this.sessions.clear()
+    await Promise.all(all.map((s) => s.close()))
+    this.changed?.cancel()
+    this.changed = null
+  }
+
+  /** Follows the coordinator's hosted rooms: a session host per room, closed when its room goes. */
+  private reconcileSoon(): void {
+    this.reconciling = this.reconciling.then(() => this.reconcile()).catch((err: unknown) => this.o.log.error('cannot follow the hosted sessions', errorFields(err)))
+  }
+
+  private async reconcile(): Promise<void> {
+    const rooms = this.o.coordinator()?.hostedRooms() ?? []
+    const live = new Set(rooms.map((r) => r.sessionId))
+    for (const [sid, host] of [...this.sessions]) {
+      if (live.has(sid)) continue
+      this.sessions.delete(sid)
+      this.o.log.info(`session ${sid} (zone ${host.zoneId}) is no longer hosted: closing its peers`)
+      await host.close()
+    }
+    for (const room of rooms) {
+      if (this.sessions.has(room.sessionId)) continue
+      const host = new SessionHost({
+        room,
+        settings: this.settings,
+        log: this.o.log,
+        now: () => this.o.clock.now(),
+        paused: () => this.paused,
+        onChange: () => this.touch(),
+        onFull: (sid, max) => this.notifyFull(sid, room.zoneId, max)
+      })
+      this.sessions.set(room.sessionId, host)
+      host.start()
+      this.o.log.info(`accepting players in session ${room.sessionId} (zone ${room.zoneId}, up to ${host.maxPlayers})`)
+    }
+    this.describe()
+    this.touch()
+  }
+
+  private describe(): void {
+    const n = this.sessions.size
+    const players = [...this.sessions.values()].reduce((a, s) => a + s.players(), 0)
+    const state = this.paused ? 'paused' : 'hosting'
+    this.setDetail(n === 0 ? 'waiting for the coordinator to open the sessions' : `${state} ${n} session${n === 1 ? '' : 's'}, ${players} player${players === 1 ? '' : 's'}`)
+  }
+
+  private touch(): void {
+    this.describe()
+    this.changed?.push(this.snapshot())
+  }
+
+  private notifyFull(sessionId: string, zoneId: string, max: number): void {
+    const now = this.o.clock.now()
+    const last = this.lastFullNotice.get(sessionId)
+    if (last !== undefined && now - last < FULL_NOTICE_EVERY_MS) return
+    this.lastFullNotice.set(sessionId, now)
+    this.o.events.emit('app.notification', {
+      id: crypto.randomUUID(),
+      kind: 'hosting.session-full',
+      level: 'warning',
+      title: `Zone ${zoneId} is full`,
+      body: `A player was refused: the session has ${max} of ${max} players.`,
+      at: new Date(now).toISOString(),
+      target: { page: 'sessions', id: sessionId }
+    })
+  }
+
+  // ---- contract -------------------------------------------------------------------------------
 
   snapshot(): HostingSnapshot {
     const h = this.o.config.hosting
+    const sessions = [...this.sessions.values()].map((s) => s.view(this.paused))
     return {
       configured: h.zones.length > 0,
       paused: this.paused,
       pausedReason: this.pausedReason,
       tickMs: h.tick_ms,
       maxPlayers: h.max_players,
-      sessions: [],
-      players: 0,
-      bytesIn: 0,
-      bytesOut: 0,
+      sessions,
+      players: sessions.reduce((a, s) => a + s.players, 0),
+      bytesIn: sessions.reduce((a, s) => a + s.bytesIn, 0),
+      bytesOut: sessions.reduce((a, s) => a + s.bytesOut, 0),
       at: new Date(this.o.clock.now()).toISOString()
     }
   }
 
-  kick(_sessionId: string, _peerId: string, _reason: string): boolean {
-    return false
+  kick(sessionId: string, peerId: string, reason: string): boolean {
+    const s = this.sessions.get(sessionId)
+    const done = s ? s.kick(peerId, reason) : false
+    if (done) this.o.log.info(`kicked ${peerId} from session ${sessionId}: ${reason}`)
+    return done
   }
 
-  async notice(_text: string, _sessionId?: string, _peerId?: string): Promise<{ sent: number; acked: number; failed: number }> {
-    return { sent: 0, acked: 0, failed: 0 }
+  async notice(text: string, sessionId?: string, peerId?: string): Promise<{ sent: number; acked: number; failed: number }> {
+    const targets = [...this.sessions.values()].filter((s) => sessionId === undefined || s.sessionId === sessionId)
+    const results = await Promise.all(targets.map((s) => s.notice(text, peerId)))
+    return results.reduce((a, r) => ({ sent: a.sent + r.sent, acked: a.acked + r.acked, failed: a.failed + r.failed }), { sent: 0, acked: 0, failed: 0 })
   }
 
   pause(reason?: string): HostingSnapshot {
     this.paused = true
     this.pausedReason = reason ?? null
+    this.o.store.setMeta(PAUSED_META_KEY, reason ?? '1')
+    this.o.log.info(`hosting paused${reason ? `: ${reason}` : ''} (new players are refused)`)
+    this.touch()
     return this.snapshot()
   }
 
   resume(): HostingSnapshot {
     this.paused = false
     this.pausedReason = null
+    this.o.store.setMeta(PAUSED_META_KEY, '')
+    this.o.log.info('hosting resumed')
+    this.touch()
     return this.snapshot()
+  }
+
+  /** What the coordinator heartbeat reports. */
+  report(): HostingReport {
+    const sessions = new Map<string, { players: number; latencyMs: number | null; packetLossPercent: number; bandwidthMbps: number }>()
+    let players = 0
+    for (const [sid, s] of this.sessions) {
+      const r = s.report()
+      sessions.set(sid, r)
+      players += r.players
+    }
+    return { players, sessions }
+  }
+
+  private registerMetrics(registry: Registry): void {
+    const sessions = (): SessionHost[] => [...this.sessions.values()]
+    new Gauge({
+      name: 'warp_hosting_players',
+      help: 'Players connected to the sessions this host serves',
+      registers: [registry],
+      collect() {
+        this.set(sessions().reduce((a, s) => a + s.players(), 0))
+      }
+    })
+    new Gauge({
+      name: 'warp_hosting_sessions',
+      help: 'Sessions this host serves',
+      registers: [registry],
+      collect() {
+        this.set(sessions().length)
+      }
+    })
+    const paused = (): boolean => this.paused
+    new Gauge({
+      name: 'warp_hosting_paused',
+      help: '1 while hosting is paused (joiners refused)',
+      registers: [registry],
+      collect() {
+        this.set(paused() ? 1 : 0)
+      }
+    })
+    const totals = (key: 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut' | 'dropped'): number => sessions().reduce((a, s) => a + s.view(false)[key], 0)
+    for (const [name, key, help] of [
+      ['warp_hosting_bytes_in_total', 'bytesIn', 'Game data bytes received from players'],
+      ['warp_hosting_bytes_out_total', 'bytesOut', 'Game data bytes relayed to players'],
+      ['warp_hosting_packets_in_total', 'packetsIn', 'Game data messages received from players'],
+      ['warp_hosting_packets_out_total', 'packetsOut', 'Game data messages relayed to players'],
+      ['warp_hosting_dropped_total', 'dropped', 'Game data messages not delivered (slow or refused players, oversized)']
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset()
+          this.inc(totals(key))
+        }
+      })
+    }
   }
 }

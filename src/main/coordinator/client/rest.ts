@@ -31,6 +31,8 @@ export const SessionAnswerSchema = CoordinatorSessionSchema.pick({ session_id: t
   connected_players: z.array(z.string()).optional()
 })
 export type SessionAnswer = z.infer<typeof SessionAnswerSchema>
+export const SessionEndAnswerSchema = z.looseObject({ message: z.string().optional(), session_id: z.string().optional() })
+export type SessionEndAnswer = z.infer<typeof SessionEndAnswerSchema>
 
 export class CoordinatorCallError extends Error {
   constructor(
@@ -103,8 +105,9 @@ export class CoordinatorRest {
     return this.call('POST', `/sessions/${enc(sessionId)}/activate`, SessionAnswerSchema)
   }
 
-  endSession(sessionId: string, reason: string): Promise<SessionAnswer> {
-    return this.call('POST', `/sessions/${enc(sessionId)}/end`, SessionAnswerSchema, undefined, { reason })
+  /** Ends a session; the answer is `{message, session_id, reason, …}` (the real coordinator's shape). */
+  endSession(sessionId: string, reason: string): Promise<SessionEndAnswer> {
+    return this.call('POST', `/sessions/${enc(sessionId)}/end`, SessionEndAnswerSchema, undefined, { reason })
   }
 
   reportSessionMetrics(sessionId: string, body: SessionMetricsBody): Promise<SessionAnswer> {

@@ -1,0 +1,180 @@
+/**
+ * The hosting service in one runtime with the embedded coordinator (real REST, real signaling,
+ * real werift peers in this process): players join in both offer directions, packets are relayed
+ * to every other player and never echoed, the control channel's heartbeats give RTTs, kick /
+ * notice / pause through the contract, max players refused, a silent player removed.
+ * Separate-process players (libdatachannel, werift, Chromium) are tested in ../hosting.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { boot, type Booted } from '../../../src/main/bootstrap'
+import { coordinatorModule } from '../../../src/main/coordinator'
+import { CoordinatorService } from '../../../src/main/coordinator/service'
+import { hostingModule } from '../../../src/main/hosting'
+import type { HostingService } from '../../../src/main/hosting/service'
+import { defineModule } from '../../../src/main/service-module'
+import type { HostingSnapshot } from '../../../src/shared/contract'
+import { packet, packets, Player } from './player'
+
+const fastCoordinator = defineModule({
+  ...coordinatorModule,
+  create: (ctx) =>
+    new CoordinatorService({
+      config: ctx.config,
+      log: ctx.log,
+      store: ctx.store,
+      clock: ctx.clock,
+      metrics: ctx.metrics,
+      httpClients: ctx.http,
+      signaling: true,
+      rateLimits: { limit: 1_000_000, authLimit: 1_000_000 },
+      client: { heartbeatMs: 200, backoff: { baseMs: 50, maxMs: 200, jitter: 0 } }
+    })
+})
+
+let booted: Booted | null = null
+let dir = ''
+const players: Player[] = []
+afterEach(async () => {
+  await Promise.all(players.splice(0).map((p) => p.close()))
+  await booted?.runtime.stop()
+  booted?.sink.closeFile()
+  booted = null
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+async function until<T>(what: string | (() => string), fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+async function start(env: Record<string, string> = {}): Promise<{ b: Booted; base: string; sessionId: string; hostId: string }> {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-hosting-'))
+  booted = boot({
+    mode: 'headless',
+    argv: [],
+    env: { WARP_HOST_DATA_DIR: path.join(dir, 'data'), COORDINATOR_PORT: '0', HOST_ZONES: 'prontera', ...env },
+    write: (l) => {
+      if (process.env['HOSTING_TEST_LOG']) console.log(l)
+    },
+    modules: [fastCoordinator, hostingModule]
+  })
+  await booted.runtime.start()
+  const b = booted
+  const coord = (): CoordinatorService => b.runtime.service<CoordinatorService>('coordinator')!
+  const room = await until('the hosted room', () => coord().hostedRooms()[0])
+  return { b, base: coord().registryServer!.url, sessionId: room.sessionId, hostId: room.hostId }
+}
+
+async function snapshot(b: Booted): Promise<HostingSnapshot> {
+  const r = await b.runtime.dispatch('hosting.sessions', undefined, { transport: 'test', client: 't' })
+  if (!r.ok) throw new Error(r.error.message)
+  return r.value as HostingSnapshot
+}
+
+describe('peer hosting (werift) in one runtime', () => {
+  it('players join in both offer directions; packets reach every other player and never the sender', async () => {
+    const { b, base, sessionId, hostId } = await start()
+    const a = new Player('alice', base, sessionId)
+    const c = new Player('carol', base, sessionId)
+    const d = new Player('dave', base, sessionId)
+    players.push(a, c, d)
+    await a.join() // the host offers on peer-joined
+    await c.join()
+    // dave offers first, right after joining: the host yields (its own offer is dropped) and answers
+    await d.join()
+    await d.offerTo(hostId)
+    await until('everyone open', () => a.open && c.open && d.open)
+    await until('3 players', async () => (await snapshot(b)).players === 3)
+    await until('control channels', () => a.controlChannel?.readyState === 'open' && d.controlChannel?.readyState === 'open')
+    for (let i = 0; i < 50; i++) {
+      a.send(packet(1, i))
+      d.send(packet(3, i))
+    }
+    const counts = (): string => `carol ${packets(c.data).length}/100, alice ${packets(a.data).length}/50, dave ${packets(d.data).length}/50`
+    let last = ''
+    const watch = setInterval(() => void snapshot(b).then((s) => (last = JSON.stringify(s.sessions[0]!.peers.map((p) => [p.peerId, p.state, p.packetsIn, p.packetsOut, p.dropped, p.bufferedBytes])))), 200)
+    try {
+      await until(() => `every packet (${counts()}; host: ${last})`, () => packets(c.data).length >= 100 && packets(a.data).length >= 50 && packets(d.data).length >= 50)
+    } finally {
+      clearInterval(watch)
+    }
+    expect(packets(a.data).every((p) => p.sender === 3)).toBe(true)
+    expect(packets(d.data).every((p) => p.sender === 1)).toBe(true)
+    const fromAlice = packets(c.data).filter((p) => p.sender === 1).map((p) => p.seq)
+    expect(fromAlice).toEqual([...Array(50).keys()])
+    // batching: carol got fewer messages than packets
+    expect(c.data.length).toBeLessThan(100)
+    const s = await snapshot(b)
+    expect(s.sessions[0]!.peers.map((p) => [p.peerId, p.offeredBy]).sort()).toEqual([['alice', 'host'], ['carol', 'host'], ['dave', 'peer']])
+    const alice = s.sessions[0]!.peers.find((p) => p.peerId === 'alice')!
+    expect(alice.packetsIn).toBe(50)
+    expect(alice.state).toBe('open')
+  }, 60_000)
+
+  it('heartbeats give RTTs; kick and notice go through the contract; a silent player is removed', async () => {
+    const { b, base, sessionId } = await start({})
+    const a = new Player('alice', base, sessionId)
+    const c = new Player('carol', base, sessionId)
+    players.push(a, c)
+    await a.join()
+    await c.join()
+    await until('both open', () => a.open && c.open)
+    await until('an RTT for alice', async () => (await snapshot(b)).sessions[0]!.peers.find((p) => p.peerId === 'alice')?.rttP50Ms != null, 10_000)
+    const n = await b.runtime.dispatch('hosting.notice', { text: 'server restarts in 5 minutes' }, { transport: 'test', client: 't' })
+    expect(n).toMatchObject({ ok: true, value: { sent: 2, acked: 2, failed: 0 } })
+    expect(a.control.some((f) => f.type === 'command' && f.payload?.['command'] === 'notice')).toBe(true)
+    const k = await b.runtime.dispatch('hosting.kick', { sessionId, peerId: 'carol', reason: 'testing' }, { transport: 'test', client: 't' })
+    expect(k).toMatchObject({ ok: true, value: { kicked: true } })
+    await until('carol told why', () => c.control.some((f) => f.type === 'error' && f.payload?.['code'] === 'kicked'))
+    await until('carol gone', async () => (await snapshot(b)).sessions[0]!.peers.every((p) => p.peerId !== 'carol'))
+    const unknown = await b.runtime.dispatch('hosting.kick', { sessionId, peerId: 'nobody' }, { transport: 'test', client: 't' })
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'not_found' } })
+  }, 60_000)
+
+  it('max players refuses the next joiner with session_full; pause refuses with paused', async () => {
+    const { b, base, sessionId } = await start({ HOST_MAX_PLAYERS: '1' })
+    const a = new Player('alice', base, sessionId)
+    const c = new Player('carol', base, sessionId)
+    players.push(a, c)
+    await a.join()
+    await until('alice open', () => a.open)
+    await c.join()
+    await until('carol refused', () => c.control.some((f) => f.type === 'error' && f.payload?.['code'] === 'session_full'))
+    const s = await snapshot(b)
+    expect(s.sessions[0]).toMatchObject({ players: 1, refused: 1 })
+    await b.runtime.dispatch('hosting.pause', { reason: 'maintenance' }, { transport: 'test', client: 't' })
+    const e = new Player('erin', base, sessionId)
+    players.push(e)
+    await e.join()
+    await until('erin refused', () => e.control.some((f) => f.type === 'error' && f.payload?.['code'] === 'paused'))
+    expect((await snapshot(b)).paused).toBe(true)
+  }, 60_000)
+
+  it('a player that stops answering is removed after 3 heartbeats; garbage on control is answered, not fatal', async () => {
+    const { b, base, sessionId } = await start({ HOST_HEARTBEAT_MS: '300' })
+    const a = new Player('alice', base, sessionId)
+    const c = new Player('carol', base, sessionId)
+    players.push(a, c)
+    await a.join()
+    await c.join()
+    await until('both open', () => a.open && c.open && a.controlChannel?.readyState === 'open')
+    a.sendControl('this is not json')
+    a.sendControl({ id: 'x', type: 'command' })
+    await until('alice told', () => a.control.filter((f) => f.type === 'error' && f.payload?.['code'] === 'invalid_message').length >= 2)
+    c.answerPings = false
+    c.dataChannel!.send(Buffer.alloc(0)) // nothing else from carol from now on
+    await until('carol removed as silent', async () => {
+      const s = await snapshot(b)
+      return s.sessions[0]!.peers.length === 1 && s.sessions[0]!.peers[0]!.peerId === 'alice'
+    })
+    expect((b.runtime.service<HostingService>('hosting')!).snapshot().players).toBe(1)
+  }, 60_000)
+})
