@@ -57,7 +57,7 @@ async function sessionGoesOn(): Promise<void> {
   )
 }
 
-describe('peer hosting: bad input', () => {
+describe('peer hosting: bad input', { timeout: 120_000 }, () => {
   it('malformed signaling frames from a bare WebSocket peer in the room and from a connected player', async () => {
     await joinGood()
     const { hostId, sessionId, signalingUrl } = host.target

@@ -25,7 +25,7 @@ afterAll(async () => {
   await host?.stop()
 })
 
-describe('peer hosting: membership', () => {
+describe('peer hosting: membership', { timeout: 120_000 }, () => {
   it('a player whose process is SIGKILLed is removed, and the player count follows', async () => {
     const gone = await spawnPlayer('ndc', 'vanishing')
     const stays = await spawnPlayer('werift', 'staying')

@@ -24,7 +24,7 @@ afterAll(async () => {
   await host?.stop()
 })
 
-describe('peer hosting: relay between player processes', () => {
+describe('peer hosting: relay between player processes', { timeout: 120_000 }, () => {
   it('werift players in separate processes join (both offer directions), relay to each other, and one leaves while the others go on', async () => {
     const a = await spawnPlayer('werift', 'werift-a')
     const b = await spawnPlayer('werift', 'werift-b')
@@ -89,26 +89,32 @@ describe('peer hosting: relay between player processes', () => {
     expect((await waits.stats()).pongs).toBeGreaterThan(0)
   })
 
-  it('10,000 small messages from one player all arrive, in order, at a werift and a libdatachannel player', async () => {
-    const sender = await spawnPlayer('werift', 'bulk-sender')
+  it('10,000 small messages from a libdatachannel and from a werift player all arrive, in order, at a werift and a libdatachannel player', async () => {
+    const ldcSender = await spawnPlayer('ndc', 'bulk-ldc-sender')
+    const weriftSender = await spawnPlayer('werift', 'bulk-werift-sender')
     const rw = await spawnPlayer('werift', 'bulk-werift')
     const rl = await spawnPlayer('ndc', 'bulk-ldc')
     await joinAll(host, [
-      { p: sender, offerFirst: false, index: 21 },
-      { p: rw, offerFirst: false, index: 22 },
-      { p: rl, offerFirst: true, index: 23 }
+      { p: ldcSender, offerFirst: true, index: 21 },
+      { p: weriftSender, offerFirst: false, index: 22 },
+      { p: rw, offerFirst: false, index: 23 },
+      { p: rl, offerFirst: true, index: 24 }
     ])
     const COUNT = 10_000
-    expect(await sender.send({ count: COUNT, rate: 2000, size: 40 })).toBe(COUNT)
+    // werift 0.25.2 as a sender stalls on a deep queue of small messages (its own send path, not the
+    // host's): the werift player keeps at most 16 KiB buffered, as a well-behaved sender does.
+    const sent = await Promise.all([ldcSender.send({ count: COUNT, rate: 2000, size: 40 }), weriftSender.send({ count: COUNT, rate: 2000, size: 40, maxBuffered: 16 * 1024 })])
+    expect(sent).toEqual([COUNT, COUNT])
     // Liveness bound, not a timing goal: generous enough never to flake, short enough to catch a stall.
     for (const r of [rw, rl]) {
-      const s = await waitReceived(r, { 21: COUNT }, 60_000)
-      expect(s.received.bySender['21'], JSON.stringify(summary(s))).toBe(COUNT)
+      const s = await waitReceived(r, { 21: COUNT, 22: COUNT }, 90_000)
+      expect(s.received.bySender, JSON.stringify(summary(s))).toEqual({ 21: COUNT, 22: COUNT })
       expect(s.received.outOfOrder).toBe(0)
       expect(s.received.echoed).toBe(0)
-      // Batched per tick: far fewer messages than packets.
-      expect(s.received.messages).toBeLessThan(COUNT)
+      // Batched per tick: fewer messages than packets.
+      expect(s.received.messages).toBeLessThan(2 * COUNT)
     }
-    expect((await sender.stats()).received.packets).toBe(0)
-  }, 120_000)
+    expect((await ldcSender.stats()).received.bySender).toEqual({ 22: COUNT })
+    expect((await weriftSender.stats()).received.bySender).toEqual({ 21: COUNT })
+  }, 180_000)
 })

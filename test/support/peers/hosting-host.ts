@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 import type { HostedPeer, HostedSession, HostingSnapshot } from '../../../src/shared/contract'
 import { bridgeCall, startHeadlessHost, type HeadlessHost } from '../../e2e/helpers/headless-host'
-import { waitFor, type SessionTarget } from './players'
+import { spawnPlayer, waitFor, type SessionTarget } from './players'
 
 export const API_KEY = 'peer-hosting-test-key-0123456789'
 
@@ -29,7 +29,7 @@ export interface HostingHost {
   stop(): Promise<void>
 }
 
-export async function startHostingHost(opts: { zoneId?: string; maxPlayers?: number; env?: Record<string, string> } = {}): Promise<HostingHost> {
+export async function startHostingHost(opts: { zoneId?: string; maxPlayers?: number; env?: Record<string, string>; warmUp?: boolean } = {}): Promise<HostingHost> {
   const zoneId = opts.zoneId ?? 'zone1'
   const proc = await startHeadlessHost({
     env: {
@@ -87,12 +87,33 @@ export async function startHostingHost(opts: { zoneId?: string; maxPlayers?: num
       250
     )
     const url = new URL(coordinator)
+    const target = { signalingUrl: `ws://${url.host}/api/v1/signaling/ws`, sessionId: active.session_id, hostId: active.host_id }
+    if (opts.warmUp !== false) {
+      // One libdatachannel player joins and leaves first. A cold host (JIT, first DTLS certificate)
+      // answers STUN checks slowly, and werift players give ICE up after ~1.5 s of unanswered
+      // checks ("connection failed" of the first werift player now and then otherwise).
+      const warm = await spawnPlayer('ndc', 'warm-up')
+      try {
+        await warm.join(target, { offerFirst: false, index: 0xfffe })
+        await waitFor(async () => (await warm.stats()).state === 'open', 'the warm-up player to connect', 30_000, () => warm.stats(), 100)
+        await warm.close()
+      } finally {
+        await warm.proc.stop()
+      }
+      await waitFor(
+        async () => !(await snapshot()).sessions.some((s) => s.peers.some((p) => p.peerId === 'warm-up')),
+        'the host to let the warm-up player go',
+        30_000,
+        () => snapshot(),
+        200
+      )
+    }
     return {
       process: proc,
       pid: proc.child.pid ?? -1,
       coordinator,
       zoneId,
-      target: { signalingUrl: `ws://${url.host}/api/v1/signaling/ws`, sessionId: active.session_id, hostId: active.host_id },
+      target,
       output: proc.output,
       call,
       snapshot,

@@ -77,6 +77,8 @@ export interface SendOptions {
   rate: number
   /** Bytes per packet (≥ 18). */
   size: number
+  /** Hold back while the data channel buffers more than this (default 1 MiB). */
+  maxBuffered?: number
 }
 
 export type PlayerState = 'idle' | 'signaling' | 'connecting' | 'open' | 'closed'
@@ -117,6 +119,8 @@ export interface PlayerStats {
   /** Offers the host sent while this player's own offer was pending (ignored: the player is impolite). */
   glare: number
   signalingClosed: { code: number; reason: string } | null
+  /** What happened when (ms since join): signaling steps, candidates, connection states (first 60 entries). */
+  trace: string[]
 }
 
 export type PlayerEvent =
@@ -168,6 +172,7 @@ export class Player {
   private answerPongs = true
   private ackCommands = true
   private sending: { stop: boolean } | null = null
+  private readonly trace: string[] = []
 
   constructor(private readonly deps: PlayerDeps) {
     this.peerId = deps.peerId
@@ -188,6 +193,7 @@ export class Player {
       onChannelMessage: (ch, d) => this.channelMessage(ch, d),
       onChannelClosed: (ch) => this.channelClosed(ch),
       onState: (s) => {
+        this.note(`state ${s}`)
         if (s === 'failed' || s === 'closed') this.finish(`connection ${s}`)
       }
     })
@@ -226,13 +232,14 @@ export class Player {
     this.sending = token
     const start = wallNow()
     const period = Math.max(1, Math.min(50, 1000 / o.rate))
+    const maxBuffered = o.maxBuffered ?? MAX_BUFFERED
     let sentHere = 0
     try {
       while (sentHere < o.count && !token.stop && this.state !== 'closed') {
         const ch = this.data
-        if (ch && ch.isOpen() && ch.bufferedAmount() < MAX_BUFFERED) {
+        if (ch && ch.isOpen() && ch.bufferedAmount() < maxBuffered) {
           const due = Math.min(o.count, Math.floor(((wallNow() - start) * o.rate) / 1000) + 1)
-          while (sentHere < due && ch.bufferedAmount() < MAX_BUFFERED) {
+          while (sentHere < due && ch.bufferedAmount() < maxBuffered) {
             // Never resend: libdatachannel's false means "queued", not "dropped".
             ch.sendBinary(encodePacket(this.sent, this.opts?.index ?? 0, o.size))
             this.sent++
@@ -304,7 +311,8 @@ export class Player {
       controlUnparsed: this.controlUnparsed,
       acks: this.acks.slice(),
       glare: this.glare,
-      signalingClosed: this.signalingClosed
+      signalingClosed: this.signalingClosed,
+      trace: this.trace.slice()
     }
   }
 
@@ -314,8 +322,13 @@ export class Player {
     this.finish(reason)
   }
 
+  private note(what: string): void {
+    if (this.trace.length < 60) this.trace.push(`${Math.round(wallNow() - this.startedAt)} ${what}`)
+  }
+
   private finish(reason: string): void {
     if (this.state === 'closed') return
+    this.note(`finish: ${reason}`)
     this.state = 'closed'
     this.closedReason = reason
     this.stopSending()
@@ -346,6 +359,7 @@ export class Player {
   private async signal(frame: Record<string, unknown>): Promise<void> {
     const o = this.opts!
     const from = frame.from ?? frame.from_peer_id
+    this.note(`in ${String(frame.type)}${from ? ` from ${String(from)}` : ''}${frame.type === 'ice-candidate' ? ` ${JSON.stringify(frame.candidate).slice(0, 90)}` : ''}`)
     switch (frame.type) {
       case 'error':
         this.signalingErrors.push(String(frame.message ?? ''))
@@ -353,7 +367,10 @@ export class Player {
       case 'offer': {
         if (from !== o.hostId) return
         if (o.offerFirst) {
+          // Impolite in glare: our offer stands. The candidates the host sent so far belong to its
+          // ignored offer (it trickles them before the offer goes out): drop them.
           this.glare++
+          this.pendingRemote = []
           return
         }
         try {
@@ -423,10 +440,12 @@ export class Player {
   }
 
   private sendFrame(frame: Record<string, unknown>): void {
+    this.note(`out ${String(frame.type)}${frame.type === 'ice-candidate' ? ` ${JSON.stringify(frame.candidate).slice(0, 90)}` : ''}`)
     if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(frame))
   }
 
   private channelOpen(ch: RtcChannel): void {
+    this.note(`${ch.label} open`)
     this.channels.add(ch)
     if (ch.label === 'data' && !this.data?.isOpen()) this.data = ch
     else if (ch.label === 'control' && !this.control?.isOpen()) this.control = ch

@@ -54,7 +54,7 @@ async function handle(c: Cmd): Promise<unknown> {
     case 'join':
       return await get(c.player).join(c.opts as Parameters<Player['join']>[0])
     case 'send':
-      return await get(c.player).send({ count: Number(c.count), rate: Number(c.rate), size: Number(c.size) })
+      return await get(c.player).send({ count: Number(c.count), rate: Number(c.rate), size: Number(c.size), ...(c.maxBuffered !== undefined ? { maxBuffered: Number(c.maxBuffered) } : {}) })
     case 'stop-sending':
       get(c.player).stopSending()
       return true

@@ -9,15 +9,24 @@ import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-dat
 import { applicationMid, type RtcAdapter, type RtcChannel, type RtcEvents } from './player-core'
 
 class NdcChannel implements RtcChannel {
-  constructor(readonly dc: DataChannel) {}
-  get label(): string {
-    return this.dc.getLabel()
+  /** Read once: any call on a destroyed channel throws (uncaught in a callback, it aborts the process). */
+  readonly label: string
+  constructor(readonly dc: DataChannel) {
+    this.label = dc.getLabel()
   }
   sendBinary(b: Uint8Array): void {
-    this.dc.sendMessageBinary(b)
+    try {
+      this.dc.sendMessageBinary(b)
+    } catch (err) {
+      if (this.isOpen()) throw err // e.g. over the max message size; a closed channel is no error
+    }
   }
   sendText(s: string): void {
-    this.dc.sendMessage(s)
+    try {
+      this.dc.sendMessage(s)
+    } catch (err) {
+      if (this.isOpen()) throw err
+    }
   }
   bufferedAmount(): number {
     try {
