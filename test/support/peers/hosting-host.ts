@@ -49,7 +49,7 @@ export async function startHostingHost(opts: { zoneId?: string; maxPlayers?: num
   }
   try {
     const coordinator = await waitFor(
-      () => /embedded coordinator registry at (http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(proc.output())?.[1],
+      () => /(?:embedded coordinator registry at|serving the coordinator API at) (http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(proc.output())?.[1],
       'the embedded coordinator address in the log',
       30_000,
       () => proc.output().slice(-4000),
