@@ -114,7 +114,8 @@ describe('peer hosting: relay between player processes', { timeout: 120_000 }, (
       // Batched per tick: fewer messages than packets.
       expect(s.received.messages).toBeLessThan(2 * COUNT)
     }
-    expect((await ldcSender.stats()).received.bySender).toEqual({ 22: COUNT })
-    expect((await weriftSender.stats()).received.bySender).toEqual({ 21: COUNT })
+    // Each sender gets the other's 10,000 too (the werift one while it sends its own).
+    expect((await waitReceived(ldcSender, { 22: COUNT }, 90_000)).received.bySender).toEqual({ 22: COUNT })
+    expect((await waitReceived(weriftSender, { 21: COUNT }, 90_000)).received.bySender).toEqual({ 21: COUNT })
   }, 180_000)
 })

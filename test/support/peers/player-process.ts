@@ -113,4 +113,23 @@ process.stdin.on('end', () => {
 })
 process.on('uncaughtException', (err) => process.stderr.write(`uncaught: ${err.stack ?? String(err)}\n`))
 process.on('unhandledRejection', (err) => process.stderr.write(`unhandled rejection: ${String(err)}\n`))
-out({ event: 'ready', impl, pid: process.pid })
+/**
+ * werift: one throw-away offer before `ready` (loads the stack, JIT-warms it, makes its DTLS
+ * certificate), so a join does not start with ~1 s of CPU while the host's ICE checks are timing:
+ * werift gives ICE up after ~1.5 s of unanswered checks (4 retransmissions).
+ */
+async function warmUp(): Promise<void> {
+  if (impl !== 'werift') return
+  const { RTCPeerConnection } = await import('werift')
+  const pc = new RTCPeerConnection({ iceServers: [] })
+  pc.createDataChannel('warm-up')
+  await pc.setLocalDescription(await pc.createOffer())
+  await pc.close()
+}
+warmUp().then(
+  () => out({ event: 'ready', impl, pid: process.pid }),
+  (err: unknown) => {
+    process.stderr.write(`warm-up failed: ${String(err)}\n`)
+    out({ event: 'ready', impl, pid: process.pid })
+  }
+)
