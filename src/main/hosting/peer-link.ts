@@ -13,7 +13,7 @@
  * - candidates that arrive before the remote description are held and added after it;
  * - the peer may open its own `data`/`control` channels: whichever is open is used.
  */
-import { RTCPeerConnection, type RTCDataChannel, type RTCIceCandidate } from 'werift'
+import { RTCDtlsTransport, RTCPeerConnection, type RTCCertificate, type RTCDataChannel, type RTCIceCandidate } from 'werift'
 import type { Logger } from '../logging/logger'
 
 export type PeerIceServer = { urls: string; username?: string; credential?: string }
@@ -42,6 +42,8 @@ export interface PeerLinkEvents {
 export interface PeerLinkOptions {
   peerId: string
   iceServers: readonly PeerIceServer[]
+  /** The host's DTLS certificate, shared by its connections (one key pair instead of one per player). */
+  certificate?: RTCCertificate
   signals: PeerSignals
   events: PeerLinkEvents
   log: Logger
@@ -65,7 +67,7 @@ export class PeerLink {
 
   constructor(private readonly o: PeerLinkOptions) {
     this.peerId = o.peerId
-    this.pc = new RTCPeerConnection({ iceServers: o.iceServers.map((s) => ({ ...s })) })
+    this.pc = new RTCPeerConnection({ iceServers: o.iceServers.map((s) => ({ ...s })), ...(o.certificate ? { certificates: [o.certificate] } : {}) })
     this.subs.push(
       this.pc.onIceCandidate.subscribe((c) => this.localCandidate(c)),
       this.pc.onDataChannel.subscribe((ch) => this.adopt(ch)),
@@ -255,6 +257,11 @@ export class PeerLink {
     })
     if (ch.readyState === 'open') opened()
   }
+}
+
+/** A DTLS certificate for the host's connections (generated once per service start). */
+export function hostCertificate(): Promise<RTCCertificate> {
+  return RTCDtlsTransport.SetupCertificate()
 }
 
 /** The mid of the SDP's application (data channel) section, if any. */

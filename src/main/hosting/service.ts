@@ -20,7 +20,7 @@ import type { EventBus, ThrottledEmitter } from '../events'
 import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
-import type { PeerIceServer } from './peer-link'
+import { hostCertificate, type PeerIceServer } from './peer-link'
 import { SessionHost, type SessionSettings } from './session-host'
 
 export const PAUSED_META_KEY = 'hosting.paused'
@@ -75,6 +75,7 @@ export class HostingService extends LifecycleService {
       this.pausedReason = saved === '1' ? null : saved
     }
     this.changed = this.o.events.throttle('hosting.changed', 500)
+    this.settings.certificate = await hostCertificate()
     const coordinator = this.o.coordinator()
     if (this.o.config.hosting.zones.length === 0 || !coordinator) {
       this.setDetail(this.o.config.hosting.zones.length === 0 ? 'not hosting (HOST_ZONES is empty)' : 'waiting for the coordinator')

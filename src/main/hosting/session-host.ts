@@ -18,6 +18,7 @@ import type { SignalingMessage } from '../coordinator/signaling'
 import type { Logger } from '../logging/logger'
 import { LatencyWindow } from '../metrics/latency-window'
 import { ControlLink, type RefusalCode } from './control'
+import type { RTCCertificate } from 'werift'
 import { PeerLink, type PeerIceServer } from './peer-link'
 
 /** A data message larger than this is refused (the offender is told, the packet dropped). */
@@ -35,6 +36,8 @@ export interface SessionSettings {
   heartbeatMs: number
   maxBufferedBytes: number
   iceServers: readonly PeerIceServer[]
+  /** The host's DTLS certificate shared by every connection (see peer-link.ts). */
+  certificate?: RTCCertificate
   ack: { timeoutMs: number; retries: number; delayMs: number }
 }
 
@@ -210,6 +213,7 @@ export class SessionHost {
     peer.link = new PeerLink({
       peerId,
       iceServers: this.o.settings.iceServers,
+      ...(this.o.settings.certificate ? { certificate: this.o.settings.certificate } : {}),
       log: this.log,
       signals: {
         offer: (sdp) => void signaling.sendOffer(peerId, sdp),
