@@ -388,7 +388,7 @@ export class SessionHost {
     return { sent: targets.length, acked, failed: targets.length - acked }
   }
 
-  /** Tells every player to move to another zone session (ACKed). */
+  /** Tells every player to move to another zone session; resolves with how many ACKed (retries per the ack settings). */
   async zoneChange(zoneId: string, sessionId: string): Promise<number> {
     const targets = [...this.peers.values()].filter((p) => p.state === 'open' && p.refusal === null)
     const results = await Promise.allSettled(targets.map((p) => p.control.command('zone-change', { zoneId, sessionId })))
