@@ -130,19 +130,27 @@ export class PeerLink {
     await this.apply(c)
   }
 
-  /** Sends one binary message on the data channel (not awaited: werift queues it). */
+  /**
+   * Sends one binary message on the data channel (not awaited: werift queues it). False when the
+   * channel is not open or werift refuses it (e.g. larger than the peer's max-message-size).
+   */
   sendData(buf: Buffer): boolean {
-    const ch = this.data
-    if (!ch || ch.readyState !== 'open') return false
-    ch.send(buf)
-    return true
+    return this.sendOn(this.data, buf)
   }
 
   sendControl(text: string): boolean {
-    const ch = this.control
+    return this.sendOn(this.control, text)
+  }
+
+  private sendOn(ch: RTCDataChannel | null, payload: Buffer | string): boolean {
     if (!ch || ch.readyState !== 'open') return false
-    ch.send(text)
-    return true
+    try {
+      ch.send(payload)
+      return true
+    } catch (err) {
+      this.o.events.onBadInput(`cannot send on ${ch.label}: ${err instanceof Error ? err.message : String(err)}`)
+      return false
+    }
   }
 
   get dataOpen(): boolean {
