@@ -25,11 +25,11 @@ export interface DesktopShell extends ShellPort {
 export function createDesktopShell(opts: DesktopShellOptions): DesktopShell {
   const info = (): ShellInfo => {
     const login = opts.launchAtLogin
-    let enabled = false
+    let enabled: boolean
     try {
       enabled = login ? login.get() : false
     } catch {
-      enabled = false
+      enabled = false // an unreadable login item reads as "off"
     }
     return {
       available: true,

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { BrowserWindow } from 'electron'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import { appMenuTemplate, installAppMenu, type AppMenuOptions } from '../../../src/main/electron/app-menu'
 import { MAX_RENDERER_RELOADS_PER_MINUTE, installCrashGuards, reloadCrashedRenderer } from '../../../src/main/electron/crash-guards'
 import { LogSink } from '../../../src/main/logging/logger'
@@ -16,7 +16,7 @@ vi.mock('electron', () => import('./fake-electron'))
 
 type Item = FakeMenuItem & { role?: string; submenu?: Item[] }
 let sink: LogSink
-let menuOpts: AppMenuOptions & { showDashboard: ReturnType<typeof vi.fn>; quit: ReturnType<typeof vi.fn>; openHelp: ReturnType<typeof vi.fn> }
+let menuOpts: AppMenuOptions & { showDashboard: Mock<() => void>; quit: Mock<() => void>; openHelp: Mock<() => void> }
 
 function roles(items: Item[]): string[] {
   return items.flatMap((i) => [...(i.role ? [i.role] : []), ...(i.id ? [i.id] : []), ...roles(i.submenu ?? [])])
@@ -25,7 +25,7 @@ function roles(items: Item[]): string[] {
 beforeEach(() => {
   resetFakeElectron()
   sink = new LogSink({ level: 'debug', format: 'json', dir: null, write: () => undefined })
-  menuOpts = { isPackaged: true, platform: 'linux', showDashboard: vi.fn(), quit: vi.fn(), openHelp: vi.fn() }
+  menuOpts = { isPackaged: true, platform: 'linux', showDashboard: vi.fn<() => void>(), quit: vi.fn<() => void>(), openHelp: vi.fn<() => void>() }
 })
 
 describe('application menu', () => {
