@@ -18,7 +18,7 @@ export interface DesktopShellOptions {
 }
 
 export interface DesktopShell extends ShellPort {
-  /** Something shell.info reports changed: push `shell.changed`. */
+  /** Something shell.info reports may have changed: push `shell.changed` if it did. */
   changed(): void
 }
 
@@ -39,7 +39,15 @@ export function createDesktopShell(opts: DesktopShellOptions): DesktopShell {
       update: opts.updater.state
     }
   }
-  const changed = (): void => opts.events.emit('shell.changed', info())
+  let last = ''
+  /** Pushes shell.changed when something differs from the last push (callers may call it often). */
+  const changed = (): void => {
+    const now = info()
+    const key = JSON.stringify(now)
+    if (key === last) return
+    last = key
+    opts.events.emit('shell.changed', now)
+  }
   return {
     info,
     changed,

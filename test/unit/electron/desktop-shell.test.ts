@@ -92,6 +92,10 @@ describe('shell.* with the desktop shell attached', () => {
     expect(fs.readFileSync(linuxAutostartFile(), 'utf8')).toMatch(/^Exec=.*--hidden$/m)
     expect(pushed.at(-1)?.launchAtLogin.enabled).toBe(true)
 
+    const pushes = pushed.length
+    await call('shell.setLaunchAtLogin', { enabled: true }) // no change: no second push
+    expect(pushed).toHaveLength(pushes)
+
     const off2 = await call('shell.setLaunchAtLogin', { enabled: false })
     expect(off2).toMatchObject({ ok: true, value: { launchAtLogin: { enabled: false } } })
     expect(fs.existsSync(linuxAutostartFile())).toBe(false)
