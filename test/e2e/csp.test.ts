@@ -29,7 +29,9 @@ describe('the one CSP in a real browser', () => {
       if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text())
     })
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`))
+      type Violation = { violatedDirective: string; blockedURI: string }
+      const doc = (globalThis as unknown as { document: { addEventListener: (t: string, l: (e: Violation) => void) => void } }).document
+      doc.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`))
     })
   })
 
@@ -48,19 +50,20 @@ describe('the one CSP in a real browser', () => {
   it('renders every page, styled, without a CSP violation', async () => {
     for (const p of PAGES) {
       await page.evaluate((hash) => {
-        location.hash = hash
+        ;(globalThis as unknown as { location: { hash: string } }).location.hash = hash
       }, `#/${p}`)
       await page.locator('main h1').first().waitFor()
       await page.waitForTimeout(200) // let charts and virtual lists lay out (not a timing assertion)
     }
     // The stylesheet applied: the frame is a grid, not unstyled blocks.
-    expect(await page.locator('.frame').evaluate((el) => getComputedStyle(el).display)).toBe('grid')
+    const display = await page.locator('.frame').evaluate((el) => (globalThis as unknown as { getComputedStyle: (e: unknown) => { display: string } }).getComputedStyle(el).display)
+    expect(display).toBe('grid')
     expect(violations).toEqual([])
   })
 
   it('Settings has the desktop section; headless, start at login and updates say they belong to the desktop app', async () => {
     await page.evaluate(() => {
-      location.hash = '#/settings'
+      ;(globalThis as unknown as { location: { hash: string } }).location.hash = '#/settings'
     })
     await page.getByRole('heading', { name: 'Desktop app', level: 2 }).waitFor()
     await page.getByTestId('shell-unavailable').waitFor()

@@ -61,7 +61,7 @@ afterEach(() => {
   fs.rmSync(dataDir, { recursive: true, force: true })
 })
 
-describe('desktop entry', () => {
+describe('desktop entry', { timeout: 30_000 }, () => {
   it('a second instance quits at once without booting anything', async () => {
     await runEntry((e) => {
       e.app.hasLock = false
