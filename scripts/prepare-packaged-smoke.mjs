@@ -18,7 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(path.join(root, 'package.json'))
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const productName = pkg.productName
-const releaseDir = path.join(root, 'release', pkg.version)
+// Optional argument: the folder electron-builder wrote (default release/<version>, as electron-builder.yml says).
+const releaseDir = path.resolve(process.argv[2] ?? path.join(root, 'release', pkg.version))
 
 /** The unpacked app folder and its executable inside it, per platform. */
 function findUnpacked() {
@@ -37,7 +38,7 @@ async function main() {
     console.error(`[packaged-smoke] no unpacked app under ${releaseDir}: run electron-builder first`)
     return 1
   }
-  const smokeDir = path.join(root, 'release', 'smoke')
+  const smokeDir = path.join(path.dirname(releaseDir), 'smoke')
   fs.rmSync(smokeDir, { recursive: true, force: true })
   fs.mkdirSync(smokeDir, { recursive: true })
   const copy = path.join(smokeDir, path.basename(found.dir))
@@ -53,7 +54,8 @@ async function main() {
     [fuses.FuseV1Options.EnableNodeCliInspectArguments]: true
   })
   const wire = await fuses.getCurrentFuseWire(exe)
-  const on = (o) => wire[fuses.FuseV1Options[o]] === fuses.FuseState.ENABLE
+  const ENABLED = 0x31 // '1' in the fuse wire (@electron/fuses' FuseState.ENABLE, not exported)
+  const on = (o) => wire[fuses.FuseV1Options[o]] === ENABLED
   const report = ['RunAsNode', 'EnableNodeOptionsEnvironmentVariable', 'EnableNodeCliInspectArguments', 'OnlyLoadAppFromAsar', 'EnableEmbeddedAsarIntegrityValidation', 'GrantFileProtocolExtraPrivileges']
     .map((o) => `${o}=${on(o) ? 'on' : 'off'}`)
     .join(' ')

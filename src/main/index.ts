@@ -155,6 +155,7 @@ async function main(): Promise<void> {
   installAppMenu({ isPackaged: app.isPackaged, platform: process.platform, showDashboard: show, quit: () => life.quit(), openHelp: () => void openExternal(HELP_URL, log) })
 
   // The updater and the desktop ShellPort behind shell.* (Settings, the update banner).
+  let pushShellState = (): void => undefined // set once the ShellPort exists
   const updater = new UpdateController({
     backend: loadUpdater,
     support: app.isPackaged ? { ok: true } : { ok: false, reason: 'Updates are checked only in the installed app (this one runs from a source folder)' },
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     log: sink.logger('updater'),
     onChange: (state) => {
       tray?.update({ updateReady: state.phase === 'ready' ? state.version : null })
-      shell.changed()
+      pushShellState()
     },
     onReady: (version) =>
       runtime.events.emit('app.notification', {
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
     }
   }
   const shell = createDesktopShell({ launchAtLogin: login, trayState: () => tray?.state ?? null, updater, events: runtime.events })
+  pushShellState = () => shell.changed()
   cleanups.push(runtime.attachShell(shell), () => updater.stop())
 
   try {

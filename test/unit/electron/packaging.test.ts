@@ -371,6 +371,47 @@ describe('CI workflow', () => {
   })
 })
 
+describe('packaged smoke preparation (scripts/prepare-packaged-smoke.mjs)', () => {
+  const script = path.join(root, 'scripts/prepare-packaged-smoke.mjs')
+  /** A release folder with a stand-in linux-unpacked/warp-host whose fuse wire is `wire`. */
+  const release = (wire: Record<string, boolean>): { dir: string; exe: string } => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-release-'))
+    tmpDirs.push(base)
+    const dir = path.join(base, '0.1.0')
+    fs.mkdirSync(path.join(dir, 'linux-unpacked'), { recursive: true })
+    const bytes = FUSE_NAMES.map((name) => (wire[name] ? 0x31 : 0x30))
+    const exe = path.join(dir, 'linux-unpacked', 'warp-host')
+    fs.writeFileSync(exe, Buffer.concat([Buffer.alloc(64, 0xcc), Buffer.from(SENTINEL, 'ascii'), Buffer.from([1, bytes.length, ...bytes]), Buffer.alloc(64, 0xcc)]))
+    return { dir, exe }
+  }
+
+  it('copies the packaged app and turns only the inspector fuse on in the copy (Playwright needs it); the original keeps its fuses', async () => {
+    const { dir, exe } = release(STOCK_WIRE)
+    await fuses.flipFuses(exe, await fuseConfigFor(loadBuilderConfig())) // what electron-builder ships
+    const shipped = await readWire(exe)
+    const envFile = path.join(path.dirname(dir), 'github-env')
+    const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8', env: { ...process.env, GITHUB_ENV: envFile } })
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0)
+    const copy = path.join(path.dirname(dir), 'smoke', 'linux-unpacked', 'warp-host')
+    expect(fs.readFileSync(envFile, 'utf8')).toBe(`WARP_PACKAGED_EXE=${copy}\n`)
+    expect(await readWire(copy)).toEqual({ ...shipped, EnableNodeCliInspectArguments: true })
+    expect(await readWire(exe)).toEqual(shipped)
+  })
+
+  it('refuses a packaged binary without the fuses electron-builder.yml asks for', () => {
+    const { dir } = release(STOCK_WIRE)
+    const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8', env: { ...process.env, GITHUB_ENV: '' } })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('does not have the fuses')
+  })
+
+  it('fails clearly when nothing was packaged', () => {
+    const r = spawnSync(process.execPath, [script, path.join(os.tmpdir(), 'warp-no-release-here')], { encoding: 'utf8' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('no unpacked app')
+  })
+})
+
 describe('electronegativity gate', () => {
   const gate = path.join(root, 'scripts/electronegativity-gate.mjs')
   const sarif = (results: { ruleId: string; uri: string; line?: number }[]): object => ({
