@@ -34,7 +34,9 @@ const MIME: Record<string, string> = {
 
 /**
  * Registers app:// as a standard, secure scheme with fetch support. Electron requires this before
- * the app is ready; call it at module load of the entry.
+ * the app is ready; call it at module load of the entry. Deliberately NOT corsEnabled (that would
+ * make app:// readable cross-origin) nor bypassCSP: the dashboard's own module scripts are
+ * same-origin requests and need neither.
  */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([

@@ -39,8 +39,9 @@ describe('app:// scheme', () => {
     registerAppScheme()
     expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1)
     expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true, supportFetchAPI: true }) }])
-    // Not bypassing CSP, not a service-worker origin.
+    // Not bypassing CSP, not readable cross-origin, not a service-worker origin.
     expect(protocol.privileged[0]?.privileges?.bypassCSP).toBeUndefined()
+    expect(protocol.privileged[0]?.privileges?.corsEnabled).toBeUndefined()
     expect(protocol.privileged[0]?.privileges?.allowServiceWorkers).toBeUndefined()
     expect(APP_ORIGIN).toBe('app://warp-host')
   })
