@@ -27,7 +27,7 @@ import { shellPaths } from './electron/paths'
 import { chooseSecretStore } from './electron/secrets'
 import { createTray, type TrayController } from './electron/tray'
 import { UpdateController, type UpdaterBackend } from './electron/updater'
-import { createMainWindow, hardenAllWebContents, isRendererUrl, loadRenderer, resolveRendererLocation } from './electron/window'
+import { createMainWindow, dashboardPageUrl, hardenAllWebContents, isRendererUrl, loadRenderer, resolveRendererLocation } from './electron/window'
 import type { Logger } from './logging/logger'
 import type { Runtime } from './runtime'
 
@@ -225,7 +225,17 @@ async function main(): Promise<void> {
     if (hidden) life.show()
   }
   cleanups.push(
-    showAppNotifications({ events: runtime.events, settings: () => runtime.config.desktop, onClick: show, log: sink.logger('notifications') }),
+    showAppNotifications({
+      events: runtime.events,
+      settings: () => runtime.config.desktop,
+      // A click opens the dashboard on the page the notification is about (a same-document hash change).
+      onClick: (n) => {
+        show()
+        const url = n.target ? dashboardPageUrl(location, n.target.page) : null
+        if (url && !win.isDestroyed()) void win.loadURL(url).catch(() => undefined)
+      },
+      log: sink.logger('notifications')
+    }),
     runtime.events.on('config.changed', () => updater.settingsChanged())
   )
 

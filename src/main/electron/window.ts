@@ -198,6 +198,15 @@ export function hardenAllWebContents(log: Logger): void {
   })
 }
 
+/**
+ * The dashboard URL of a page (hash route `#/<page>`), e.g. where a notification's click leads;
+ * null for anything that is not a plain page name (a notification's target comes from a service).
+ */
+export function dashboardPageUrl(location: RendererLocation, page: string): string | null {
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(page)) return null
+  return `${location.url.split('#')[0]}#/${page}`
+}
+
 /** Shows, restores and focuses the window (tray "Show", second launch, dock click). */
 export function revealWindow(win: BrowserWindow): void {
   if (win.isDestroyed()) return

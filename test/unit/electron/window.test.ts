@@ -12,6 +12,7 @@ import { isExternalUrlAllowed, openExternal } from '../../../src/main/electron/o
 import {
   WINDOW_DEFAULT_SIZE,
   createMainWindow,
+  dashboardPageUrl,
   hardenAllWebContents,
   isRendererUrl,
   loadRenderer,
@@ -217,6 +218,12 @@ describe('main window', () => {
     expect(isRendererUrl('file:///opt/warp/out/renderer/index.html', loc)).toBe(false)
     expect(isRendererUrl('http://localhost:5173/', loc)).toBe(false)
     expect(isRendererUrl('garbage', loc)).toBe(false)
+  })
+
+  it('dashboardPageUrl: a hash route on our page for plain page names only', () => {
+    expect(dashboardPageUrl(fileLoc(), 'training')).toBe('app://warp-host/index.html#/training')
+    expect(dashboardPageUrl(devLoc(), 'overview')).toBe('http://localhost:5173/#/overview')
+    for (const bad of ['', '../x', 'https://evil.example', 'a/b', 'Overview', 'x'.repeat(60), 'logs?x=1']) expect(dashboardPageUrl(fileLoc(), bad), bad).toBeNull()
   })
 
   it('revealWindow restores, shows and focuses', () => {
