@@ -97,7 +97,7 @@ describe('hostingSummary', () => {
         bytesOut: 2000
       })
     )
-    expect(s).toMatchObject({ kind: 'hosting', label: 'Hosting', tone: 'ok', sessions: 2, players: 3, capacity: 60, inPerSecond: 10.1, outPerSecond: 20, bytesIn: 1000, bytesOut: 2000 })
+    expect(s).toMatchObject({ kind: 'hosting', label: 'Hosting', tone: 'ok', sessions: 2, zones: ['geffen', 'prontera'], players: 3, capacity: 60, inPerSecond: 10.1, outPerSecond: 20, bytesIn: 1000, bytesOut: 2000 })
     expect(s.detail).toBe('2 sessions, 3 players of 60')
   })
 

@@ -196,7 +196,15 @@ function HostingCard({ live }: { live: boolean }): React.JSX.Element {
       </div>
       {showFigures ? (
         <div className="health-grid">
-          <StatCard label="Sessions" value={formatCount(summary.sessions)} sub={summary.detail} title={summary.detail} tone={tone} href={href} testId="hosting-sessions" />
+          <StatCard
+            label="Sessions"
+            value={formatCount(summary.sessions)}
+            sub={summary.kind === 'hosting' && summary.zones.length > 0 ? `zone${summary.zones.length === 1 ? '' : 's'} ${summary.zones.join(', ')}` : summary.detail}
+            title={summary.detail}
+            tone={tone}
+            href={href}
+            testId="hosting-sessions"
+          />
           <StatCard
             label="Players"
             value={`${formatCount(summary.players)} / ${formatCount(summary.capacity)}`}

@@ -97,6 +97,8 @@ export interface HostingSummary {
   label: string
   tone: Tone
   sessions: number
+  /** The zones of the sessions served (sorted, once each). */
+  zones: string[]
   players: number
   /** Seats over every session (each session's max). */
   capacity: number
@@ -121,13 +123,14 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 
 /** What hosting is doing, from the snapshot (null while none) and why there is none (an error message). */
 export function hostingSummary(snapshot: HostingSnapshot | null, errorMessage: string | null = null): HostingSummary {
-  const base = { sessions: 0, players: 0, capacity: 0, inPerSecond: 0, outPerSecond: 0, bytesIn: 0, bytesOut: 0 }
+  const base = { sessions: 0, zones: [], players: 0, capacity: 0, inPerSecond: 0, outPerSecond: 0, bytesIn: 0, bytesOut: 0 }
   if (!snapshot) {
     const kind: HostingStatusKind = errorMessage !== null ? 'unavailable' : 'loading'
     return { kind, ...LABEL[kind], ...base, detail: errorMessage ?? 'Loading the hosted sessions…' }
   }
   const figures = {
     sessions: snapshot.sessions.length,
+    zones: [...new Set(snapshot.sessions.map((s) => s.zoneId))].sort(),
     players: snapshot.players,
     capacity: snapshot.sessions.reduce((a, s) => a + s.maxPlayers, 0),
     inPerSecond: round1(snapshot.sessions.reduce((a, s) => a + s.inPerSecond, 0)),

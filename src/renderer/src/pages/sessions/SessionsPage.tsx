@@ -243,7 +243,10 @@ function SessionCard({ session: s, open }: { session: HostedSession; open: (d: O
     <section className="card ss-session" aria-labelledby={headingId} data-testid="ss-session" data-session={s.sessionId} data-state={s.state} data-players={s.players}>
       <div className="ss-session__head">
         <h2 id={headingId}>
-          <span className="ss-session__zone">{s.zoneId}</span> <span className="ss-session__id muted">session {s.sessionId}</span>
+          <span className="ss-session__zone">{s.zoneId}</span>{' '}
+          <span className="ss-session__id muted" title="Session id">
+            {s.sessionId}
+          </span>
         </h2>
         <Badge tone={state.tone}>{state.text}</Badge>
         <button
@@ -317,9 +320,6 @@ function PeersTable({ session, open, now }: { session: HostedSession; open: (d: 
           <tr>
             <th scope="col">Player</th>
             <th scope="col">State</th>
-            <th scope="col" className="ss-col-offer">
-              Offered by
-            </th>
             <th scope="col" className="ss-r">
               <abbr title="Round trip on the control channel, median / 95th percentile">RTT</abbr> p50 / p95
             </th>
@@ -329,7 +329,7 @@ function PeersTable({ session, open, now }: { session: HostedSession; open: (d: 
             <th scope="col" className="ss-r">
               Data in / out
             </th>
-            <th scope="col" className="ss-r">
+            <th scope="col" className="ss-r ss-col-dropped">
               Dropped
             </th>
             <th scope="col" className="ss-r ss-col-buffered">
@@ -360,12 +360,14 @@ function PeerRow({ peer: p, session, open, now, disabled }: { peer: HostedPeer; 
     <tr data-peer={p.peerId} data-state={p.state} className={p.state === 'closing' ? 'ss-leaving' : undefined}>
       <th scope="row" className="ss-peer">
         <span className="ss-peer__id">{p.peerId}</span>
-        <span className="ss-peer__ice muted">ICE {p.iceState}</span>
+        <span className="ss-peer__meta muted">
+          ICE {p.iceState} · {p.offeredBy === 'host' ? 'host offered' : 'player offered'}
+        </span>
+        <span className="ss-peer__meta ss-narrow-only muted">{p.connectedSince ? `connected ${formatAgo(p.connectedSince, now)}` : 'not connected yet'}</span>
       </th>
       <td>
         <Badge tone={state.tone}>{state.text}</Badge>
       </td>
-      <td className="ss-col-offer">{p.offeredBy === 'host' ? 'host' : 'player'}</td>
       <td className="ss-r" data-testid="ss-peer-rtt">
         {formatRtt(p.rttP50Ms, p.rttP95Ms)}
       </td>
@@ -375,7 +377,7 @@ function PeerRow({ peer: p, session, open, now, disabled }: { peer: HostedPeer; 
       <td className="ss-r" data-testid="ss-peer-bytes" data-bytes-in={p.bytesIn} data-bytes-out={p.bytesOut}>
         {formatBytes(p.bytesIn)} · {formatBytes(p.bytesOut)}
       </td>
-      <td className={`ss-r${p.dropped > 0 ? ' ss-warn' : ''}`} data-testid="ss-peer-dropped">
+      <td className={`ss-r ss-col-dropped${p.dropped > 0 ? ' ss-warn' : ''}`} data-testid="ss-peer-dropped">
         {formatCount(p.dropped)}
       </td>
       <td className="ss-r ss-col-buffered">{formatBytes(p.bufferedBytes)}</td>
