@@ -7,7 +7,8 @@
  * session reports its acknowledgements; a player is kicked after a confirmation (it receives the
  * `kicked` error frame) and leaves the table; pause and resume change the state; the Overview card
  * follows; a host without HOST_ZONES explains how to start hosting, and a host whose coordinator
- * cannot run says hosting is unavailable. With WARP_E2E_SHOTS=<folder> it saves screenshots
+ * cannot run says it waits for a session (the `unavailable` state, hosting service not running, is
+ * covered by the store's unit test: no headless configuration stops that service). With WARP_E2E_SHOTS=<folder> it saves screenshots
  * (1280 and 800 px, light and dark, empty and busy).
  */
 import fs from 'node:fs'
@@ -268,29 +269,25 @@ describe('The Sessions page in real Chromium', () => {
     }
   })
 
-  it('says hosting is unavailable when its service is not running', async () => {
-    // The embedded coordinator cannot listen (its port is taken), so hosting never starts.
+  it('says it waits for the coordinator while no session is open', async () => {
+    // The embedded coordinator cannot listen (its port is taken): hosting runs, but no session opens.
     const blocker = net.createServer()
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
     const port = (blocker.address() as AddressInfo).port
-    const broken = await startHeadlessHost({ env: { COORDINATOR_PORT: String(port), HOST_ZONES: 'prontera' } })
+    const waiting = await startHeadlessHost({ env: { COORDINATOR_PORT: String(port), HOST_ZONES: 'prontera' } })
     try {
-      const r = await bridgeCall(broken, 'hosting.sessions')
-      if (r.ok) {
-        // This build starts hosting without its coordinator: then it is configured and waiting.
-        await page.goto(`${broken.url}#/sessions`)
-        await page.getByTestId('ss-waiting').waitFor()
-      } else {
-        expect(r.error.code).toBe('unavailable')
-        await page.goto(`${broken.url}#/sessions`)
-        const box = page.getByTestId('ss-unavailable')
-        await box.waitFor()
-        expect(await box.textContent()).toContain('Peer hosting is not running.')
-        await box.getByText(/Retrying in/).waitFor()
-        await shoot(page, 'sessions-light-1280-unavailable')
-      }
+      const snap = await call<HostingSnapshot>(waiting, 'hosting.sessions')
+      expect(snap).toMatchObject({ configured: true, sessions: [] })
+      await page.goto(`${waiting.url}#/sessions`)
+      await page.getByTestId('ss-waiting').waitFor()
+      expect(await page.getByTestId('ss-hosting').getAttribute('data-state')).toBe('waiting')
+      // Why: the coordinator is not running.
+      await page.getByTestId('ss-coordinator-down').waitFor()
+      await shoot(page, 'sessions-light-1280-waiting')
+      await page.goto(`${waiting.url}#/overview`)
+      await page.locator('[data-testid="hosting-card"][data-state="waiting"]').waitFor()
     } finally {
-      await stopHost(broken)
+      await stopHost(waiting)
       await new Promise<void>((r) => blocker.close(() => r()))
     }
   })

@@ -159,6 +159,8 @@ function HostingPanel({ snapshot, onPause, onNoticeAll }: { snapshot: HostingSna
             <>
               Paused{snapshot.pausedReason ? <> — <q>{snapshot.pausedReason}</q></> : null}: new players are refused; connected players stay.
             </>
+          ) : summary.kind === 'waiting' ? (
+            <>No session is open yet.</>
           ) : (
             <>Players may join every session below.</>
           )}{' '}
@@ -205,7 +207,7 @@ function Counters({ snapshot }: { snapshot: HostingSnapshot }): React.JSX.Elemen
   const refused = snapshot.sessions.reduce((a, x) => a + x.refused, 0)
   return (
     <section aria-label="Hosting figures" className="summary-grid ss-counters" data-testid="ss-counters">
-      <StatCard compact label="Sessions" value={formatCount(s.sessions)} sub={s.sessions === 1 ? 'zone session served' : 'zone sessions served'} testId="ss-count-sessions" />
+      <StatCard compact label="Sessions" value={formatCount(s.sessions)} sub={s.zones.length > 0 ? `zone${s.zones.length === 1 ? '' : 's'} ${s.zones.join(', ')}` : 'none open yet'} testId="ss-count-sessions" />
       <StatCard compact label="Players" value={`${formatCount(s.players)} / ${formatCount(s.capacity)}`} sub={`${formatCount(refused)} refused`} testId="ss-count-players" />
       <StatCard compact label="In" value={`${formatRate(s.inPerSecond)}/s`} sub={`${formatBytes(s.bytesIn)} received`} testId="ss-count-in" />
       <StatCard compact label="Out" value={`${formatRate(s.outPerSecond)}/s`} sub={`${formatBytes(s.bytesOut)} relayed`} testId="ss-count-out" />
@@ -216,11 +218,20 @@ function Counters({ snapshot }: { snapshot: HostingSnapshot }): React.JSX.Elemen
 // ---- sessions and their peers -------------------------------------------------------------------
 
 function SessionList({ snapshot, open }: { snapshot: HostingSnapshot; open: (d: OpenDialog) => void }): React.JSX.Element {
+  const coordinator = useStatusStore((s) => s.status?.services.find((x) => x.name === 'coordinator') ?? null)
   if (snapshot.sessions.length === 0) {
+    const down = coordinator !== null && coordinator.state !== 'running' && coordinator.state !== 'starting'
     return (
       <div className="empty-state" data-testid="ss-waiting">
         <p className="empty-state__title">No session is open yet.</p>
         <p>The coordinator opens one session per zone this host serves; it appears here as soon as it does.</p>
+        {down && coordinator ? (
+          <p className="ss-service" data-testid="ss-coordinator-down">
+            {coordinator.label}: <StateBadge state={coordinator.state} />
+            {coordinator.error ? <span>{coordinator.error}</span> : null}
+            <a href={hrefFor('hosts')}>Open Hosts</a>
+          </p>
+        ) : null}
       </div>
     )
   }
@@ -361,7 +372,7 @@ function PeerRow({ peer: p, session, open, now, disabled }: { peer: HostedPeer; 
       <th scope="row" className="ss-peer">
         <span className="ss-peer__id">{p.peerId}</span>
         <span className="ss-peer__meta muted">
-          ICE {p.iceState} · {p.offeredBy === 'host' ? 'host offered' : 'player offered'}
+          <span className="ss-nw">ICE {p.iceState}</span> · <span className="ss-nw">{p.offeredBy === 'host' ? 'host offered' : 'player offered'}</span>
         </span>
         <span className="ss-peer__meta ss-narrow-only muted">{p.connectedSince ? `connected ${formatAgo(p.connectedSince, now)}` : 'not connected yet'}</span>
       </th>
