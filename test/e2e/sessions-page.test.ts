@@ -100,7 +100,7 @@ describe('The Sessions page in real Chromium', () => {
     expect(await sessionCard().getByTestId('ss-session-players').textContent()).toBe('0 / 50')
     expect(await page.getByTestId('ss-hosting').getAttribute('data-state')).toBe('hosting')
     // Nobody to tell: the notice buttons wait for players.
-    expect(await page.getByRole('button', { name: 'Send a notice to every player', exact: true }).isDisabled()).toBe(true)
+    expect(await page.getByRole('button', { name: 'Send a notice to all players', exact: true }).isDisabled()).toBe(true)
     await shoot(page, 'sessions-light-1280-empty')
   })
 
@@ -172,7 +172,7 @@ describe('The Sessions page in real Chromium', () => {
     await dialog.getByRole('button', { name: 'Close', exact: true }).click()
     await dialog.waitFor({ state: 'detached' })
 
-    await sessionCard().getByRole('button', { name: 'Send a notice to every player of zone prontera' }).click()
+    await sessionCard().getByRole('button', { name: 'Send notice to every player of zone prontera' }).click()
     await dialog.waitFor()
     expect(await dialog.getByTestId('ss-notice-target').textContent()).toBe('every player of zone prontera')
     await dialog.getByLabel('Notice text').fill('The server restarts in 5 minutes')
@@ -264,6 +264,7 @@ describe('The Sessions page in real Chromium', () => {
       await shoot(page, 'sessions-light-1280-not-configured')
       await page.goto(`${idle.url}#/overview`)
       await page.locator('[data-testid="hosting-card"][data-state="not-configured"]').waitFor()
+      await shoot(page, 'overview-light-1280-not-configured')
     } finally {
       await stopHost(idle)
     }

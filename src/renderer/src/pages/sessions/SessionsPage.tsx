@@ -168,7 +168,7 @@ function HostingPanel({ snapshot, onPause, onNoticeAll }: { snapshot: HostingSna
         </p>
       </div>
       <div className="ss-hosting__actions">
-        <button type="button" className="button" onClick={onNoticeAll} disabled={busy !== null || snapshot.players === 0} aria-label="Send a notice to every player">
+        <button type="button" className="button" onClick={onNoticeAll} disabled={busy !== null || snapshot.players === 0} aria-label="Send a notice to all players">
           Notice to all
         </button>
         {snapshot.paused ? (
@@ -265,7 +265,7 @@ function SessionCard({ session: s, open }: { session: HostedSession; open: (d: O
           className="button button--small ss-session__notice"
           disabled={busy !== null || s.players === 0}
           onClick={() => open({ kind: 'notice', sessionId: s.sessionId, zoneId: s.zoneId })}
-          aria-label={`Send a notice to every player of zone ${s.zoneId}`}
+          aria-label={`Send notice to every player of zone ${s.zoneId}`}
         >
           Send notice
         </button>
