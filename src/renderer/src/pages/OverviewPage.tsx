@@ -224,8 +224,8 @@ function HostingCard({ live }: { live: boolean }): React.JSX.Element {
         </div>
       ) : (
         <StatCard
-          label={summary.kind === 'not-configured' ? 'Not hosting' : summary.kind === 'unavailable' ? 'Unavailable' : 'Loading'}
-          value={summary.kind === 'not-configured' ? 'No zones' : summary.kind === 'unavailable' ? 'Not running' : '…'}
+          label={summary.kind === 'not-configured' ? 'Zones' : summary.kind === 'unavailable' ? 'Service' : 'Sessions'}
+          value={summary.kind === 'not-configured' ? 'None configured' : summary.kind === 'unavailable' ? 'Not running' : '…'}
           sub={summary.detail}
           title={summary.detail}
           tone={summary.kind === 'unavailable' ? 'bad' : undefined}
