@@ -489,7 +489,8 @@ export class SessionHost {
     return {
       sessionId: this.sessionId,
       zoneId: this.zoneId,
-      state: paused ? 'paused' : 'open',
+      // waiting: the signaling room is not joined (coordinator restarting): nobody new can reach us.
+      state: this.o.room.signaling.state().state !== 'connected' ? 'waiting' : paused ? 'paused' : 'open',
       maxPlayers: this.maxPlayers,
       players: this.players(),
       refused: this.refused,
