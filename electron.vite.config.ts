@@ -2,17 +2,28 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 import type { Plugin } from 'vite'
+import { CONTENT_SECURITY_POLICY_META, devContentSecurityPolicy } from './src/shared/csp'
+
+/** The placeholder in src/renderer/index.html that becomes the CSP <meta> tag's content. */
+const CSP_PLACEHOLDER = '%WARP_CSP%'
 
 /**
- * The dev server injects an inline react-refresh preamble and talks HMR over ws://; the strict
- * production CSP in index.html would block both. Relax it for `electron-vite dev` only.
+ * Puts the one policy of src/shared/csp.ts into the HTML. A build fails when the placeholder is
+ * missing, so the HTML can never ship without the policy. The dev server gets the relaxed policy
+ * (its react-refresh preamble is inline, it injects <style> tags, HMR talks over ws://).
  */
-function devCsp(): Plugin {
+function cspMeta(): Plugin {
+  let serving = false
   return {
-    name: 'warp-dev-csp',
-    apply: 'serve',
-    transformIndexHtml: (html) =>
-      html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace("connect-src 'self'", "connect-src 'self' ws: http://localhost:*")
+    name: 'warp-csp-meta',
+    configResolved: (config) => {
+      serving = config.command === 'serve'
+    },
+    transformIndexHtml: (html) => {
+      if (!html.includes(CSP_PLACEHOLDER)) throw new Error(`index.html has no ${CSP_PLACEHOLDER} placeholder for the Content-Security-Policy meta tag`)
+      const policy = serving ? devContentSecurityPolicy('http://localhost:*', { meta: true }) : CONTENT_SECURITY_POLICY_META
+      return html.replace(CSP_PLACEHOLDER, policy)
+    }
   }
 }
 
@@ -45,6 +56,6 @@ export default defineConfig({
       minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } }
     },
-    plugins: [react(), devCsp()]
+    plugins: [react(), cspMeta()]
   }
 })

@@ -4,7 +4,7 @@
 // The generated PNGs are committed; run `node scripts/make-icons.mjs` again after changing a shape.
 //
 //   resources/icon.png                512x512  app icon (electron-builder makes .ico/.icns from it)
-//   resources/tray-<state>.png        32x32    idle (grey ring), active (green), error (red "!")
+//   resources/tray-<state>.png        32x32    idle (grey ring), hosting (green), error (red "!")
 //   resources/tray-<state>@2x.png     64x64    the same for HiDPI screens
 import fs from 'node:fs'
 import path from 'node:path'
@@ -162,7 +162,7 @@ function trayIcon(state) {
       { inside: disc(0.5, 0.5, 0.11), color: solid(grey) }
     ]
   }
-  if (state === 'active') {
+  if (state === 'hosting') {
     const green = hex('#2ecc71')
     return [
       { inside: disc(0.5, 0.5, 0.46), color: solid(outline, 0.55) },
@@ -188,7 +188,7 @@ function write(name, size, layers) {
 
 fs.mkdirSync(outDir, { recursive: true })
 write('icon.png', 512, appIcon())
-for (const state of ['idle', 'active', 'error']) {
+for (const state of ['idle', 'hosting', 'error']) {
   write(`tray-${state}.png`, 32, trayIcon(state))
   write(`tray-${state}@2x.png`, 64, trayIcon(state))
 }

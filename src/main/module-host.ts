@@ -5,6 +5,7 @@
  * dependents get the new instance). A module disabled by the config, or one that could not be
  * built, is represented by a status line saying why. Knows no service by name.
  */
+import { randomUUID } from 'node:crypto'
 import { Registry } from 'prom-client'
 import type { ServiceStatus } from '../shared/contract'
 import { errorFields, type LogSink, type Logger } from './logging/logger'
@@ -20,6 +21,10 @@ interface Entry {
   placeholder: ServiceStatus | null
   metrics: Registry | null
   unwatch: (() => void) | null
+  /** The service has run since its last failure notice (a failure at start-up is not a "stopped working"). */
+  ranOk: boolean
+  /** A `service.failed` notification went out and no `service.recovered` yet (kept across restarts). */
+  failedNotified: boolean
 }
 
 /** What every module's context shares (the host adds the module's log, metrics and dependencies). */
@@ -46,7 +51,7 @@ export class ModuleHost {
   constructor(private readonly opts: ModuleHostOptions) {
     this.log = opts.sink.logger('runtime')
     this.order = dependencyOrder(opts.modules)
-    for (const m of opts.modules) this.entries.set(m.name, { module: m, service: null, placeholder: null, metrics: null, unwatch: null })
+    for (const m of opts.modules) this.entries.set(m.name, { module: m, service: null, placeholder: null, metrics: null, unwatch: null, ranOk: false, failedNotified: false })
   }
 
   /** The running instance of a module. */
@@ -131,7 +136,10 @@ export class ModuleHost {
     e.placeholder = null
     e.service = service
     e.metrics = metrics
-    e.unwatch = service.onStatusChange(() => this.opts.onStatusChange())
+    e.unwatch = service.onStatusChange((status) => {
+      this.noticeHealth(e, status)
+      this.opts.onStatusChange()
+    })
     this.opts.onStatusChange()
     try {
       await service.start()
@@ -156,6 +164,38 @@ export class ModuleHost {
     e.service = null
     e.metrics = null
     this.opts.onStatusChange()
+  }
+
+  /**
+   * `app.notification` when a service that was running falls into the error state
+   * (`service.failed`), and when it runs again after that (`service.recovered`). A service that
+   * fails while starting is not "stopped working" (the ready line and the tray say it), and a
+   * transient `reconnecting` is not a failure yet.
+   */
+  private noticeHealth(e: Entry, status: ServiceStatus): void {
+    if (status.state === 'running') {
+      e.ranOk = true
+      if (!e.failedNotified) return
+      e.failedNotified = false
+      this.notify('service.recovered', 'info', `${status.label} works again`, status.detail ?? `${status.label} is running again.`, e.module.name)
+      return
+    }
+    if (status.state !== 'error' || !e.ranOk || e.failedNotified) return
+    e.failedNotified = true
+    e.ranOk = false
+    this.notify('service.failed', 'error', `${status.label} stopped working`, status.error ?? 'See the Logs page for details.', e.module.name)
+  }
+
+  private notify(kind: 'service.failed' | 'service.recovered', level: 'info' | 'error', title: string, body: string, service: string): void {
+    this.opts.context().events.emit('app.notification', {
+      id: randomUUID(),
+      kind,
+      level,
+      title: title.slice(0, 200),
+      body: body.slice(0, 1000),
+      at: new Date().toISOString(),
+      target: { page: 'overview', id: service }
+    })
   }
 
   /** `names` and every module that depends on one of them, directly or not, in dependency order. */

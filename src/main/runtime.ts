@@ -12,7 +12,7 @@
  */
 import { Registry } from 'prom-client'
 import { version as packageVersion } from '../../package.json'
-import type { AppStatus, ConfigUpdateResult, MetricsHttp, ServiceStatus } from '../shared/contract'
+import type { AppStatus, ConfigUpdateResult, MetricsHttp, ServiceStatus, ShellInfo } from '../shared/contract'
 import type { Config } from '../shared/config-schema'
 import type { LogEntry } from '../shared/log'
 import { systemClock, type Clock } from './clock'
@@ -27,6 +27,7 @@ import { ModuleHost } from './module-host'
 import type { Service } from './service'
 import type { AnyServiceModule, RuntimeMode } from './service-module'
 import { SERVICE_MODULES, moduleHandlers, type CoreMethod } from './services'
+import { HEADLESS_SHELL, type ShellPort } from './shell-port'
 import { AppStore } from './store/app-store'
 
 export type { RuntimeMode, ServiceContext } from './service-module'
@@ -70,6 +71,8 @@ export class Runtime {
   private stopping: Promise<string[]> | null = null
   /** Config changes (and the restarts they cause) run one after the other. */
   private configQueue: Promise<unknown> = Promise.resolve()
+  /** Serves shell.*: the headless answers until the desktop shell attaches its own. */
+  private shell: ShellPort = HEADLESS_SHELL
 
   constructor(private readonly opts: RuntimeOptions) {
     this.log = opts.sink.logger('runtime')
@@ -172,6 +175,22 @@ export class Runtime {
     return Registry.merge([this.metrics, this.httpClients.prometheus, ...this.modules.registries()])
   }
 
+  /**
+   * The desktop shell plugs in what only it can do (launch at login, tray, updater) behind the
+   * shell.* methods. Returns the function that puts the headless answers back.
+   */
+  attachShell(port: ShellPort): () => void {
+    this.shell = port
+    return () => {
+      if (this.shell === port) this.shell = HEADLESS_SHELL
+    }
+  }
+
+  /** The shell's state as `shell.info` answers it. */
+  shellInfo(): ShellInfo {
+    return this.shell.info()
+  }
+
   /** The running instance of a module (tests, the Electron shell). */
   service<T extends Service>(name: string): T | undefined {
     return this.modules.get(name) as T | undefined
@@ -230,7 +249,11 @@ export class Runtime {
         this.configQueue = run.catch(() => undefined)
         return run
       },
-      'metrics.http': () => this.httpMetrics()
+      'metrics.http': () => this.httpMetrics(),
+      'shell.info': () => this.shell.info(),
+      'shell.setLaunchAtLogin': (input) => this.shell.setLaunchAtLogin(input.enabled),
+      'shell.checkForUpdates': () => this.shell.checkForUpdates(),
+      'shell.installUpdate': () => this.shell.installUpdate()
     }
     const table: Handlers = { ...core, ...moduleHandlers(get, config) }
     // Modules beyond services.ts (tests) add their own methods (listed in extraMethods).

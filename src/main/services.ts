@@ -18,7 +18,17 @@ const TYPED_MODULES = [aiIpcModule, coordinatorModule, hostingModule] as const
 export const SERVICE_MODULES: readonly AnyServiceModule[] = TYPED_MODULES
 
 /** The methods the runtime serves itself; every other contract method belongs to a module. */
-export type CoreMethod = 'app.status' | 'logs.tail' | 'config.get' | 'config.update' | 'metrics.http'
+export type CoreMethod =
+  | 'app.status'
+  | 'logs.tail'
+  | 'config.get'
+  | 'config.update'
+  | 'metrics.http'
+  // shell.*: served by the runtime through its ShellPort (headless answers; the Electron shell attaches the real one)
+  | 'shell.info'
+  | 'shell.setLaunchAtLogin'
+  | 'shell.checkForUpdates'
+  | 'shell.installUpdate'
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 type ServedByModules = UnionToIntersection<ReturnType<(typeof TYPED_MODULES)[number]['handlers']>>

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { LogLevelSchema } from './log'
+import { NOTIFICATION_KINDS } from './contract/app'
 
 const port = z.number().int().min(1).max(65535)
 const host = z.string().trim().min(1, 'must not be empty').max(255)
@@ -124,6 +125,16 @@ export const HostingConfigSchema = z.object({
   turn_credential: z.string().max(256).default('')
 })
 
+/** The desktop app's own behaviour (the Electron shell reads it; headless ignores it). */
+export const DesktopConfigSchema = z.object({
+  /** Desktop notifications (training finished, a service failed or recovered, a full session …). */
+  notifications: z.boolean().default(true),
+  /** Notification kinds not shown even with notifications on. */
+  muted_notifications: z.array(z.enum(NOTIFICATION_KINDS)).max(NOTIFICATION_KINDS.length).default([]),
+  /** Check the update feed 10 s after start and every few hours; download and offer the update. */
+  auto_update: z.boolean().default(true)
+})
+
 export const ConfigSchema = z.object({
   /** Where the app keeps its database, logs, tokens (WARP_HOST_DATA_DIR). Empty = platform default. */
   data_dir: z.string().default(''),
@@ -133,7 +144,8 @@ export const ConfigSchema = z.object({
   logging: LoggingConfigSchema.prefault({}),
   admin: AdminConfigSchema.prefault({}),
   coordinator: CoordinatorConfigSchema.prefault({}),
-  hosting: HostingConfigSchema.prefault({})
+  hosting: HostingConfigSchema.prefault({}),
+  desktop: DesktopConfigSchema.prefault({})
 })
 
 export type Config = z.output<typeof ConfigSchema>
@@ -201,7 +213,8 @@ export const ConfigPatchSchema = z
     logging: patchOf(LoggingConfigSchema).optional(),
     admin: patchOf(AdminConfigSchema).optional(),
     coordinator: patchOf(CoordinatorConfigSchema).optional(),
-    hosting: patchOf(HostingConfigSchema).optional()
+    hosting: patchOf(HostingConfigSchema).optional(),
+    desktop: patchOf(DesktopConfigSchema).optional()
   })
   .strict()
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>

@@ -1,6 +1,6 @@
 /**
  * Smoke test of the real desktop app through Playwright's `_electron` (playwright-core): the
- * built app starts, its window loads the dashboard with `window.api` from the sandboxed preload
+ * built app starts, its window loads the dashboard over app://warp-host with `window.api` from the sandboxed preload
  * and no Node in the page, a contract call goes through IPC, window.open and navigation away are
  * refused, the api is a contextBridge proxy (context isolation), and the app quits cleanly.
  *
@@ -104,6 +104,7 @@ describe.skipIf(skipReason !== null)('desktop app (Electron)', () => {
         opened: g.open('file:///etc/passwd') !== null
       }
     })
+    expect(page.url()).toMatch(/^app:\/\/warp-host\/index\.html/) // served over app://, never file://
     expect(probe.apiKeys).toEqual(['methods', 'on', 'platform', 'transport'])
     expect(probe.transport).toBe('ipc')
     expect(probe.methodCount).toBeGreaterThan(0)

@@ -86,7 +86,12 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'hosting.kick': { input: () => ({ sessionId: 'no-such-session', peerId: 'nobody', reason: 'sample' }), expectError: 'not_found' },
   'hosting.notice': { input: () => ({ text: 'a notice nobody hears' }) },
   'hosting.pause': { input: () => ({ reason: 'sample' }) },
-  'hosting.resume': { input: () => undefined }
+  'hosting.resume': { input: () => undefined },
+  // No desktop shell is attached to this runtime: info says "not available", the actions are unavailable.
+  'shell.info': { input: () => undefined },
+  'shell.setLaunchAtLogin': { input: () => ({ enabled: true }), expectError: 'unavailable' },
+  'shell.checkForUpdates': { input: () => undefined, expectError: 'unavailable' },
+  'shell.installUpdate': { input: () => undefined, expectError: 'unavailable' }
 }
 
 /** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
@@ -128,7 +133,8 @@ const EVENT_SAMPLES: { [E in EventName]?: EventSample<E> } = {
     body: 'MariaDB answers again.',
     at: new Date().toISOString()
   }),
-  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>
+  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>,
+  'shell.changed': async (c) => (await callValue(c, 'shell.info', undefined)) as EventPayload<'shell.changed'>
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import {
   type BridgeServerMessage,
   type EventName
 } from '../../shared/contract'
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp'
 import type { Dispatch } from '../dispatch'
 import type { EventBus } from '../events'
 import type { Logger } from '../logging/logger'
@@ -76,10 +77,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json'
 }
-
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 /** Max bytes a client may have queued before live events to it are dropped (slow client). */
 const MAX_BUFFERED = 8 * 1024 * 1024
@@ -438,7 +435,7 @@ export class AdminServer {
     const ext = path.extname(file)
     res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream')
     res.setHeader('Cache-Control', isIndex || ext === '.html' ? 'no-store' : 'public, max-age=31536000, immutable')
-    if (ext === '.html') res.setHeader('Content-Security-Policy', CSP)
+    if (ext === '.html') res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY)
     res.writeHead(200)
     if (req.method === 'HEAD') {
       res.end()

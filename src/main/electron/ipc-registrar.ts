@@ -1,8 +1,8 @@
 /**
  * The ipcMain side of the contract: one `ipcMain.handle` per contract method and the push of every
  * runtime event to the window. Each call is checked here before the runtime's dispatcher sees it:
- * the sender must be our main window and the calling frame must be our renderer (file:// of our
- * index.html, or the dev server). A failed check is logged and answered with a typed `forbidden`
+ * the sender must be our main window, the calling frame must be its top frame (never an iframe)
+ * and that frame must show our renderer (app://warp-host/, or the dev server). A failed check is logged and answered with a typed `forbidden`
  * error; input validation (`bad_input`) and typed handler errors come from the dispatcher.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron'
@@ -30,6 +30,10 @@ function senderProblem(event: IpcMainInvokeEvent, opts: RegistrarOptions): strin
   if (BrowserWindow.fromWebContents(event.sender) !== win) return 'sender is not the WARP Host window'
   const frame = event.senderFrame
   if (!frame) return 'the calling frame is gone'
+  // Only the page itself: a sub-frame (parent set) or a frame of another page is refused.
+  if (frame.parent) {
+    return 'the call comes from a sub-frame, not the WARP Host page'
+  }
   if (!opts.isRendererUrl(frame.url)) return 'the calling page is not the WARP Host dashboard'
   return null
 }

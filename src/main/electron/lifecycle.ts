@@ -2,7 +2,9 @@
  * The app's life: single-instance lock (a second launch reveals the running window), close hides
  * to the tray unless the app is quitting (`isQuitting` is set by app 'before-quit' and
  * autoUpdater 'before-quit-for-update'), and a graceful quit — the first 'before-quit' is held
- * (preventDefault) until the runtime's services have stopped, then the quit goes on.
+ * (preventDefault) until the runtime's services have stopped, then the quit goes on. A restart
+ * into an update drains the services first too: `quitForUpdate(install)` stops them and only then
+ * lets the updater quit and install; a 'before-quit-for-update' from elsewhere starts the drain.
  */
 import { app, autoUpdater, type BrowserWindow } from 'electron'
 import type { Logger } from '../logging/logger'
@@ -39,6 +41,8 @@ export interface Lifecycle {
   toggle(): void
   /** Starts a graceful quit (same path as Cmd+Q / the tray's Quit). */
   quit(): void
+  /** Drains the services, then calls `install` (the updater's quitAndInstall), which quits. */
+  quitForUpdate(install: () => void): Promise<void>
 }
 
 export function installLifecycle(opts: LifecycleOptions): Lifecycle {
@@ -54,7 +58,8 @@ export function installLifecycle(opts: LifecycleOptions): Lifecycle {
     else show()
   }
 
-  const runShutdown = (): Promise<void> => {
+  /** Stops the services once; then `next` (default: quit for real). */
+  const runShutdown = (next: () => void = () => app.quit()): Promise<void> => {
     if (stopping) return stopping
     const timeoutMs = opts.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS
     stopping = (async () => {
@@ -76,7 +81,7 @@ export function installLifecycle(opts: LifecycleOptions): Lifecycle {
         clearTimeout(timer)
       }
       stopped = true
-      app.quit()
+      next()
     })()
     return stopping
   }
@@ -90,6 +95,9 @@ export function installLifecycle(opts: LifecycleOptions): Lifecycle {
   try {
     autoUpdater.on('before-quit-for-update', () => {
       quitting = true
+      // Normally quitForUpdate drained already; if not, drain now (the updater's app.quit() that
+      // follows is held by 'before-quit' until the services have stopped).
+      if (!stopped) void runShutdown()
     })
   } catch (err) {
     log.debug('no autoUpdater on this platform', { error: err instanceof Error ? err.message : String(err) })
@@ -139,6 +147,18 @@ export function installLifecycle(opts: LifecycleOptions): Lifecycle {
     },
     show,
     toggle,
-    quit: () => app.quit()
+    quit: () => app.quit(),
+    quitForUpdate: (install) => {
+      quitting = true
+      log.info('restarting into the downloaded update: stopping services first')
+      return runShutdown(() => {
+        try {
+          install()
+        } catch (err) {
+          log.error('the update could not be installed; quitting', { error: err instanceof Error ? err.message : String(err) })
+          app.quit()
+        }
+      })
+    }
   }
 }

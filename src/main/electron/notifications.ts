@@ -1,10 +1,13 @@
 /**
- * Desktop notifications from the main process: a small wrapper over Electron's Notification,
- * the one-time "still running in the tray" notice (remembered in the app store's meta table, key
- * `tray.noticeShown`), and a notice when a service falls into the error state.
+ * Desktop notifications from the main process: a small wrapper over Electron's Notification, the
+ * one-time "still running in the tray" notice (remembered in the app store's meta table, key
+ * `tray.noticeShown`), and the contract's `app.notification` events (training finished, a service
+ * failed or recovered, a player refused by a full session, an update ready) shown unless the
+ * desktop settings mute them — all of them, or their kind.
  */
 import { Notification } from 'electron'
-import type { AppStatus, ServiceState } from '../../shared/contract'
+import type { Config } from '../../shared/config-schema'
+import { AppNotificationSchema, type AppNotification, type NotificationKind } from '../../shared/contract'
 import type { EventBus } from '../events'
 import type { Logger } from '../logging/logger'
 
@@ -65,16 +68,37 @@ export function showTrayNoticeOnce(store: MetaStore, log: Logger, onClick?: () =
   }
 }
 
-/** Notifies when a service enters the error state (once per transition). Returns the unsubscribe. */
-export function watchServiceErrors(events: EventBus, onClick?: () => void): () => void {
-  const last = new Map<string, ServiceState>()
-  return events.on('app.status', (status: AppStatus) => {
-    for (const s of status.services) {
-      const before = last.get(s.name)
-      last.set(s.name, s.state)
-      if (s.state === 'error' && before !== 'error') {
-        notify({ title: `${s.label} stopped working`, body: s.error ?? 'See the Logs page for details.', ...(onClick ? { onClick } : {}) })
-      }
+export type NotificationSettings = Pick<Config['desktop'], 'notifications' | 'muted_notifications'>
+
+/** True when the settings silence this kind (notifications off, or the kind muted). */
+export function isMuted(settings: NotificationSettings, kind: NotificationKind): boolean {
+  return !settings.notifications || settings.muted_notifications.includes(kind)
+}
+
+export interface AppNotificationOptions {
+  events: EventBus
+  /** The desktop settings of the moment (read per notification, so a change applies at once). */
+  settings: () => NotificationSettings
+  /** A click on a shown notification (e.g. reveal the window). */
+  onClick?: (n: AppNotification) => void
+  log: Logger
+}
+
+/** Shows every `app.notification` the settings do not mute. Returns the unsubscribe. */
+export function showAppNotifications(opts: AppNotificationOptions): () => void {
+  return opts.events.on('app.notification', (payload) => {
+    // Events come from services: check the shape at this boundary before it reaches the OS.
+    const parsed = AppNotificationSchema.safeParse(payload)
+    if (!parsed.success) {
+      opts.log.warn('ignored a malformed app.notification', { issues: parsed.error.issues.length })
+      return
     }
+    const n = parsed.data
+    if (isMuted(opts.settings(), n.kind)) {
+      opts.log.debug('notification muted by the settings', { kind: n.kind, title: n.title })
+      return
+    }
+    const onClick = opts.onClick
+    notify({ title: n.title, body: n.body, ...(onClick ? { onClick: () => onClick(n) } : {}) })
   })
 }

@@ -1,39 +1,76 @@
 /**
- * The tray icon: one module-level Tray (so it is never garbage-collected), an icon and tooltip
- * that follow the services' state (idle / active / error), and a context menu that always has
- * Show/Hide and Quit — Linux ignores clicks on the icon itself, so the menu is the way in.
+ * The tray icon: one module-level Tray (so it is never garbage-collected), an icon, tooltip and
+ * status line that follow the app — `error` (a service failed), `hosting` (zones served and not
+ * paused, with the player count), else `idle` — and a context menu with pause/resume hosting,
+ * open/hide the dashboard, start at login, "update ready — restart" when one is downloaded, and
+ * quit. Linux ignores clicks on the icon itself, so the menu is the way in. Hosting comes only
+ * from the contract (`hosting.sessions` / `hosting.changed`, `hosting.pause` / `hosting.resume`).
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron'
-import type { AppStatus } from '../../shared/contract'
+import { TRAY_STATES, type AppStatus, type HostingSnapshot, type TrayState } from '../../shared/contract'
 
-export type TrayState = 'idle' | 'active' | 'error'
+export { TRAY_STATES, type TrayState }
 
-export const TRAY_STATES: readonly TrayState[] = ['idle', 'active', 'error']
+/** What the tray shows; each part may be unknown yet (null). */
+export interface TrayInputs {
+  status: AppStatus | null
+  /** null: the hosting service does not answer (disabled, restarting, not built). */
+  hosting: HostingSnapshot | null
+  /** The version of a downloaded update waiting for a restart, else null. */
+  updateReady: string | null
+}
 
-/** error: any service failed; active: any service beyond the app store runs; else idle. */
-export function trayStateOf(status: AppStatus): TrayState {
-  if (status.services.some((s) => s.state === 'error')) return 'error'
-  if (status.services.some((s) => s.name !== 'store' && s.state === 'running')) return 'active'
+/** Hosting runs: zones configured and not paused. */
+function isHosting(h: HostingSnapshot | null): h is HostingSnapshot {
+  return h !== null && h.configured && !h.paused
+}
+
+/** error: any service failed; hosting: zones served and not paused; else idle. */
+export function trayStateOf(inputs: Pick<TrayInputs, 'status' | 'hosting'>): TrayState {
+  if (inputs.status?.services.some((s) => s.state === 'error')) return 'error'
+  if (isHosting(inputs.hosting)) return 'hosting'
   return 'idle'
 }
 
-const STATE_LABEL: Record<TrayState, string> = { idle: 'Idle', active: 'Active', error: 'Error' }
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
 
-/** The one-line status shown at the top of the menu and in the tooltip. */
-export function statusLine(status: AppStatus): string {
-  const state = trayStateOf(status)
+/** "3 players in 2 sessions" / "no players yet". */
+export function playersText(h: HostingSnapshot): string {
+  if (h.players === 0) return h.sessions.length > 0 ? `no players yet in ${plural(h.sessions.length, 'session')}` : 'no players yet'
+  return `${plural(h.players, 'player')}${h.sessions.length > 1 ? ` in ${plural(h.sessions.length, 'session')}` : ''}`
+}
+
+/** The hosting part of the menu: what hosting does right now. */
+export function hostingLine(h: HostingSnapshot | null): string {
+  if (h === null) return 'Hosting unavailable'
+  if (!h.configured) return 'Not hosting — no zones set (Settings → Hosting)'
+  if (h.paused) return `Hosting paused${h.pausedReason ? ` — ${truncate(h.pausedReason, 60)}` : ''}`
+  return `Hosting — ${playersText(h)}`
+}
+
+/** The one-line status at the top of the menu. */
+export function statusLine(inputs: Pick<TrayInputs, 'status' | 'hosting'>): string {
+  const state = trayStateOf(inputs)
   if (state === 'error') {
-    const failed = status.services.filter((s) => s.state === 'error')
+    const failed = inputs.status?.services.filter((s) => s.state === 'error') ?? []
     const first = failed[0]
     const what = first ? `${first.label}${first.error ? `: ${first.error}` : ''}` : ''
     const more = failed.length > 1 ? ` (+${failed.length - 1} more)` : ''
     return truncate(`Error — ${what}${more}`, 100)
   }
-  const running = status.services.filter((s) => s.name !== 'store' && s.state === 'running').length
-  if (state === 'active') return `Active — ${running} service${running === 1 ? '' : 's'} running`
-  return 'Idle — no services running'
+  if (state === 'hosting' && inputs.hosting) return `Hosting — ${playersText(inputs.hosting)}`
+  if (inputs.hosting?.paused) return 'Idle — hosting paused'
+  return 'Idle — not hosting'
+}
+
+/** The tooltip: product, state and (hosting) the player count. */
+export function tooltipOf(inputs: Pick<TrayInputs, 'status' | 'hosting'>): string {
+  const state = trayStateOf(inputs)
+  if (state === 'error') return 'WARP Host — Error'
+  if (state === 'hosting' && inputs.hosting) return `WARP Host — Hosting, ${plural(inputs.hosting.players, 'player')}`
+  return 'WARP Host — Idle'
 }
 
 function truncate(s: string, max: number): string {
@@ -57,16 +94,22 @@ function loadIcon(resourcesDir: string, state: TrayState): NativeImage {
 export interface TrayOptions {
   resourcesDir: string
   isWindowVisible: () => boolean
+  /** Shows the dashboard when hidden, hides it when shown. */
   toggleWindow: () => void
   quit: () => void
+  /** Pause / resume hosting (hosting.pause / hosting.resume through the contract). */
+  pauseHosting: () => void
+  resumeHosting: () => void
+  /** Drain and restart into the downloaded update. */
+  installUpdate: () => void
   /** "Start at login" checkbox; omitted when the platform has no launch-at-login support. */
   launchAtLogin?: { get: () => boolean; set: (enabled: boolean) => void }
 }
 
 export interface TrayController {
-  /** Applies a new app status (icon, tooltip, status line); cheap when nothing visible changed. */
-  update(status: AppStatus): void
-  /** Rebuilds the menu (e.g. after the window was shown or hidden). */
+  /** Applies new inputs (any subset); cheap when nothing visible changed. */
+  update(inputs: Partial<TrayInputs>): void
+  /** Rebuilds the menu (e.g. after the window was shown or hidden, or launch at login changed). */
   refresh(): void
   readonly state: TrayState
   dispose(): void
@@ -81,22 +124,31 @@ export function currentTray(): Tray | null {
 
 export function createTray(opts: TrayOptions): TrayController {
   tray?.destroy()
+  const inputs: TrayInputs = { status: null, hosting: null, updateReady: null }
   let state: TrayState = 'idle'
-  let line = 'Starting…'
   let renderedKey = ''
+  let renderedState: TrayState | null = null
   const t = new Tray(loadIcon(opts.resourcesDir, state))
   tray = t
 
   const menuTemplate = (): MenuItemConstructorOptions[] => {
-    const visible = opts.isWindowVisible()
+    const h = inputs.hosting
     const items: MenuItemConstructorOptions[] = [
-      { id: 'status', label: line, enabled: false },
-      { type: 'separator' },
-      { id: 'toggle', label: visible ? 'Hide WARP Host' : 'Show WARP Host', click: () => opts.toggleWindow() }
+      { id: 'status', label: inputs.status ? statusLine(inputs) : 'Starting…', enabled: false },
+      { id: 'hosting', label: hostingLine(h), enabled: false }
     ]
+    if (h?.paused) items.push({ id: 'resume', label: 'Resume hosting', click: () => opts.resumeHosting() })
+    else items.push({ id: 'pause', label: 'Pause hosting', enabled: Boolean(h?.configured), click: () => opts.pauseHosting() })
+    items.push(
+      { type: 'separator' },
+      { id: 'toggle', label: opts.isWindowVisible() ? 'Hide dashboard' : 'Open dashboard', click: () => opts.toggleWindow() }
+    )
     const login = opts.launchAtLogin
     if (login) {
       items.push({ id: 'login', label: 'Start at login', type: 'checkbox', checked: login.get(), click: (item) => login.set(item.checked) })
+    }
+    if (inputs.updateReady !== null) {
+      items.push({ type: 'separator' }, { id: 'update', label: `Update ${inputs.updateReady} ready — restart`, click: () => opts.installUpdate() })
     }
     items.push({ type: 'separator' }, { id: 'quit', label: 'Quit WARP Host', click: () => opts.quit() })
     return items
@@ -104,12 +156,18 @@ export function createTray(opts: TrayOptions): TrayController {
 
   const render = (force: boolean): void => {
     if (t.isDestroyed()) return
-    const key = `${state}|${line}|${opts.isWindowVisible()}`
+    state = trayStateOf(inputs)
+    const tooltip = tooltipOf(inputs)
+    const key = JSON.stringify([tooltip, inputs.status ? statusLine(inputs) : null, hostingLine(inputs.hosting), inputs.hosting?.paused, inputs.updateReady, opts.isWindowVisible()])
     if (!force && key === renderedKey) return
-    const iconChanged = renderedKey.split('|')[0] !== state
     renderedKey = key
-    if (iconChanged) t.setImage(loadIcon(opts.resourcesDir, state))
-    t.setToolTip(`WARP Host — ${STATE_LABEL[state]}`)
+    if (renderedState !== state) {
+      if (renderedState !== null) t.setImage(loadIcon(opts.resourcesDir, state))
+      renderedState = state
+    }
+    t.setToolTip(tooltip)
+    // macOS shows a title next to the menu bar icon: the player count while hosting.
+    if (process.platform === 'darwin') t.setTitle(state === 'hosting' && inputs.hosting && inputs.hosting.players > 0 ? String(inputs.hosting.players) : '')
     t.setContextMenu(Menu.buildFromTemplate(menuTemplate()))
   }
 
@@ -118,9 +176,10 @@ export function createTray(opts: TrayOptions): TrayController {
   render(true)
 
   return {
-    update(status) {
-      state = trayStateOf(status)
-      line = statusLine(status)
+    update(next) {
+      if (next.status !== undefined) inputs.status = next.status
+      if (next.hosting !== undefined) inputs.hosting = next.hosting
+      if (next.updateReady !== undefined) inputs.updateReady = next.updateReady
       render(false)
     },
     refresh() {

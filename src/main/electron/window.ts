@@ -1,17 +1,23 @@
 /**
  * The main window and everything that keeps it locked down: secure webPreferences (context
- * isolation, sandbox, no Node), a CSP header on our pages, no navigation away from the app, no new
+ * isolation, sandbox, no Node), the renderer served from our own app:// origin with the one CSP
+ * (src/shared/csp.ts), no navigation away from the app and no sub-frame navigation at all, no new
  * windows (http(s) links go to the browser through openExternal), no webviews, every permission
- * request denied except a sanitized clipboard write from our own page. Also owns "which URL is
- * our renderer" — the IPC registrar uses the same check for the sender frame.
+ * request and check denied except a sanitized clipboard write from our own origin. Also owns
+ * "which URL is our renderer" — the IPC registrar uses the same check for the sender frame.
  */
-import { pathToFileURL } from 'node:url'
+import path from 'node:path'
 import { app, BrowserWindow, type WebContents } from 'electron'
+import { devContentSecurityPolicy } from '../../shared/csp'
 import type { Logger } from '../logging/logger'
+import { APP_HOST, APP_INDEX_URL, APP_ORIGIN, APP_SCHEME } from './app-protocol'
 import { isExternalUrlAllowed, openExternal } from './open-external'
 
-/** Where the renderer is loaded from: the electron-vite dev server, or the built index.html. */
-export type RendererLocation = { kind: 'dev'; url: string; origin: string } | { kind: 'file'; file: string; url: string }
+/**
+ * Where the renderer is loaded from: the electron-vite dev server, or the built files served over
+ * app:// from `root` (the folder of the built index.html).
+ */
+export type RendererLocation = { kind: 'dev'; url: string; origin: string } | { kind: 'app'; url: string; origin: string; root: string }
 
 export const WINDOW_DEFAULT_SIZE = { width: 1280, height: 800 }
 export const WINDOW_MIN_SIZE = { width: 960, height: 600 }
@@ -21,26 +27,6 @@ export const WINDOW_MIN_SIZE = { width: 960, height: 600 }
  * notifications, media, HID/serial/USB, …) is denied: notifications come from the main process.
  */
 const ALLOWED_PERMISSIONS = new Set<string>(['clipboard-sanitized-write'])
-
-const BASE_CSP = [
-  "default-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'"
-]
-
-/** The Content-Security-Policy header for our pages (the dev server needs inline scripts for HMR). */
-export function contentSecurityPolicy(loc: RendererLocation): string {
-  if (loc.kind === 'dev') {
-    const ws = loc.origin.replace(/^http/, 'ws')
-    return [...BASE_CSP, "script-src 'self' 'unsafe-inline'", `connect-src 'self' ${ws}`].join('; ')
-  }
-  return [...BASE_CSP, "script-src 'self'", "connect-src 'self'"].join('; ')
-}
 
 /**
  * The dev server URL (ELECTRON_RENDERER_URL, set by `electron-vite dev`) is honoured only in an
@@ -53,8 +39,8 @@ export function resolveRendererLocation(opts: {
   rendererHtml: string
   log: Logger
 }): RendererLocation {
-  const fileLocation: RendererLocation = { kind: 'file', file: opts.rendererHtml, url: pathToFileURL(opts.rendererHtml).href }
-  if (opts.isPackaged || !opts.devServerUrl) return fileLocation
+  const appLocation: RendererLocation = { kind: 'app', url: APP_INDEX_URL, origin: APP_ORIGIN, root: path.dirname(opts.rendererHtml) }
+  if (opts.isPackaged || !opts.devServerUrl) return appLocation
   try {
     const u = new URL(opts.devServerUrl)
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)
@@ -65,15 +51,10 @@ export function resolveRendererLocation(opts: {
     // fall through to the warning
   }
   opts.log.warn('ignoring ELECTRON_RENDERER_URL: only a loopback http(s) dev server is allowed', { url: opts.devServerUrl })
-  return fileLocation
+  return appLocation
 }
 
-function comparableFileUrl(url: URL): string {
-  const p = decodeURIComponent(url.pathname)
-  return process.platform === 'win32' ? p.toLowerCase() : p
-}
-
-/** True when `url` is our renderer: the dev server origin, or exactly our index.html file. */
+/** True when `url` is our renderer page: the dev server origin, or app://warp-host/ (index.html). */
 export function isRendererUrl(url: string, loc: RendererLocation): boolean {
   let u: URL
   try {
@@ -82,8 +63,13 @@ export function isRendererUrl(url: string, loc: RendererLocation): boolean {
     return false
   }
   if (loc.kind === 'dev') return u.origin === loc.origin
-  if (u.protocol !== 'file:' || u.host !== '') return false
-  return comparableFileUrl(u) === comparableFileUrl(new URL(loc.url))
+  // Node's URL gives non-special schemes an opaque origin: compare the parts.
+  return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST && !u.username && !u.password && (u.pathname === '/' || u.pathname === '/index.html')
+}
+
+/** True when a permission check's origin is ours. */
+export function isRendererOrigin(origin: string, loc: RendererLocation): boolean {
+  return origin.replace(/\/$/, '') === loc.origin
 }
 
 export interface MainWindowOptions {
@@ -152,6 +138,13 @@ export function guardWebContents(contents: WebContents, location: RendererLocati
     log.warn('blocked a redirect away from the app', { url: event.url.slice(0, 200) })
   })
 
+  // Sub-frames (there are none in the dashboard; CSP frame-src 'none' too) never navigate anywhere.
+  contents.on('will-frame-navigate', (event) => {
+    if (event.isMainFrame) return // will-navigate above decides for the page itself
+    event.preventDefault()
+    log.warn('blocked a sub-frame navigation', { url: event.url.slice(0, 200) })
+  })
+
   contents.on('will-attach-webview', (event) => {
     event.preventDefault()
     log.warn('blocked a <webview>')
@@ -162,31 +155,30 @@ export function guardWebContents(contents: WebContents, location: RendererLocati
   })
 
   const session = contents.session
-  const csp = contentSecurityPolicy(location)
-  const filter = { urls: [location.kind === 'dev' ? `${location.origin}/*` : 'file:///*'] }
-  session.webRequest.onHeadersReceived(filter, (details, callback) => {
-    if (!isRendererUrl(details.url, location)) {
-      callback({})
-      return
-    }
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
-  })
+  if (location.kind === 'dev') {
+    // The dev server sends no CSP: add the (relaxed, dev-only) policy to its pages. Built files get
+    // the strict one from the app:// handler itself.
+    const csp = devContentSecurityPolicy(location.origin)
+    session.webRequest.onHeadersReceived({ urls: [`${location.origin}/*`] }, (details, callback) => {
+      if (!isRendererUrl(details.url, location)) {
+        callback({})
+        return
+      }
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
+    })
+  }
 
   session.setPermissionRequestHandler((_contents, permission, callback, details) => {
-    const allowed = ALLOWED_PERMISSIONS.has(permission) && isRendererUrl(details.requestingUrl, location)
+    const allowed = ALLOWED_PERMISSIONS.has(permission) && details.isMainFrame !== false && isRendererUrl(details.requestingUrl, location)
     if (!allowed) log.warn('denied a permission request', { permission, url: details.requestingUrl.slice(0, 200) })
     callback(allowed)
   })
-  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => {
-    if (!ALLOWED_PERMISSIONS.has(permission)) return false
-    return location.kind === 'dev' ? requestingOrigin === location.origin : requestingOrigin.startsWith('file://')
-  })
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => ALLOWED_PERMISSIONS.has(permission) && isRendererOrigin(requestingOrigin, location))
 }
 
-/** Loads the renderer (dev server URL or the built file). */
+/** Loads the renderer (dev server URL, or app://warp-host/index.html). */
 export async function loadRenderer(win: BrowserWindow, location: RendererLocation): Promise<void> {
-  if (location.kind === 'dev') await win.loadURL(location.url)
-  else await win.loadFile(location.file)
+  await win.loadURL(location.url)
 }
 
 /**
@@ -204,6 +196,15 @@ export function hardenAllWebContents(log: Logger): void {
       return { action: 'deny' }
     })
   })
+}
+
+/**
+ * The dashboard URL of a page (hash route `#/<page>`), e.g. where a notification's click leads;
+ * null for anything that is not a plain page name (a notification's target comes from a service).
+ */
+export function dashboardPageUrl(location: RendererLocation, page: string): string | null {
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(page)) return null
+  return `${location.url.split('#')[0]}#/${page}`
 }
 
 /** Shows, restores and focuses the window (tray "Show", second launch, dock click). */

@@ -13,7 +13,7 @@
  * - candidates that arrive before the remote description are held and added after it;
  * - the peer may open its own `data`/`control` channels: whichever is open is used.
  */
-import { RTCPeerConnection, type RTCDataChannel, type RTCIceCandidate } from 'werift'
+import { RTCDtlsTransport, RTCPeerConnection, type RTCCertificate, type RTCDataChannel, type RTCIceCandidate } from 'werift'
 import type { Logger } from '../logging/logger'
 
 export type PeerIceServer = { urls: string; username?: string; credential?: string }
@@ -42,6 +42,8 @@ export interface PeerLinkEvents {
 export interface PeerLinkOptions {
   peerId: string
   iceServers: readonly PeerIceServer[]
+  /** The host's DTLS certificate, shared by its connections (one key pair instead of one per player). */
+  certificate?: RTCCertificate
   signals: PeerSignals
   events: PeerLinkEvents
   log: Logger
@@ -65,7 +67,7 @@ export class PeerLink {
 
   constructor(private readonly o: PeerLinkOptions) {
     this.peerId = o.peerId
-    this.pc = new RTCPeerConnection({ iceServers: o.iceServers.map((s) => ({ ...s })) })
+    this.pc = new RTCPeerConnection({ iceServers: o.iceServers.map((s) => ({ ...s })), ...(o.certificate ? { certificates: [o.certificate] } : {}) })
     this.subs.push(
       this.pc.onIceCandidate.subscribe((c) => this.localCandidate(c)),
       this.pc.onDataChannel.subscribe((ch) => this.adopt(ch)),
@@ -128,19 +130,27 @@ export class PeerLink {
     await this.apply(c)
   }
 
-  /** Sends one binary message on the data channel (not awaited: werift queues it). */
+  /**
+   * Sends one binary message on the data channel (not awaited: werift queues it). False when the
+   * channel is not open or werift refuses it (e.g. larger than the peer's max-message-size).
+   */
   sendData(buf: Buffer): boolean {
-    const ch = this.data
-    if (!ch || ch.readyState !== 'open') return false
-    ch.send(buf)
-    return true
+    return this.sendOn(this.data, buf)
   }
 
   sendControl(text: string): boolean {
-    const ch = this.control
+    return this.sendOn(this.control, text)
+  }
+
+  private sendOn(ch: RTCDataChannel | null, payload: Buffer | string): boolean {
     if (!ch || ch.readyState !== 'open') return false
-    ch.send(text)
-    return true
+    try {
+      ch.send(payload)
+      return true
+    } catch (err) {
+      this.o.events.onBadInput(`cannot send on ${ch.label}: ${err instanceof Error ? err.message : String(err)}`)
+      return false
+    }
   }
 
   get dataOpen(): boolean {
@@ -255,6 +265,11 @@ export class PeerLink {
     })
     if (ch.readyState === 'open') opened()
   }
+}
+
+/** A DTLS certificate for the host's connections (generated once per service start). */
+export function hostCertificate(): Promise<RTCCertificate> {
+  return RTCDtlsTransport.SetupCertificate()
 }
 
 /** The mid of the SDP's application (data channel) section, if any. */

@@ -20,7 +20,7 @@ import type { EventBus, ThrottledEmitter } from '../events'
 import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
-import type { PeerIceServer } from './peer-link'
+import { hostCertificate, type PeerIceServer } from './peer-link'
 import { SessionHost, type SessionSettings } from './session-host'
 
 export const PAUSED_META_KEY = 'hosting.paused'
@@ -53,6 +53,8 @@ export class HostingService extends LifecycleService {
   private readonly lastFullNotice = new Map<string, number>()
   private reconciling: Promise<void> = Promise.resolve()
   private readonly settings: SessionSettings
+  /** Traffic of sessions already closed (the Prometheus counters never go back). */
+  private readonly closedTotals = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, dropped: 0 }
 
   constructor(private readonly o: HostingServiceOptions) {
     super('hosting', 'Peer hosting')
@@ -75,6 +77,7 @@ export class HostingService extends LifecycleService {
       this.pausedReason = saved === '1' ? null : saved
     }
     this.changed = this.o.events.throttle('hosting.changed', 500)
+    this.settings.certificate = await hostCertificate()
     const coordinator = this.o.coordinator()
     if (this.o.config.hosting.zones.length === 0 || !coordinator) {
       this.setDetail(this.o.config.hosting.zones.length === 0 ? 'not hosting (HOST_ZONES is empty)' : 'waiting for the coordinator')
@@ -91,6 +94,7 @@ export class HostingService extends LifecycleService {
     await this.reconciling.catch(() => undefined)
     const all = [...this.sessions.values()]
     this.sessions.clear()
+    for (const s of all) this.addClosed(s)
     await Promise.all(all.map((s) => s.close()))
     this.changed?.cancel()
     this.changed = null
@@ -107,7 +111,16 @@ export class HostingService extends LifecycleService {
     for (const [sid, host] of [...this.sessions]) {
       if (live.has(sid)) continue
       this.sessions.delete(sid)
-      this.o.log.info(`session ${sid} (zone ${host.zoneId}) is no longer hosted: closing its peers`)
+      // The zone got a new session (the coordinator restarted or ended the old one): its players
+      // are told where to go (zone-change, ACKed) before the old session's connections close.
+      const next = rooms.find((r) => r.zoneId === host.zoneId)
+      if (next && host.players() > 0) {
+        const moved = await host.zoneChange(next.zoneId, next.sessionId)
+        this.o.log.info(`session ${sid} of zone ${host.zoneId} was replaced by ${next.sessionId}: ${moved} of ${host.players()} players acknowledged the move`)
+      } else {
+        this.o.log.info(`session ${sid} (zone ${host.zoneId}) is no longer hosted: closing its peers`)
+      }
+      this.addClosed(host)
       await host.close()
     }
     for (const room of rooms) {
@@ -127,6 +140,11 @@ export class HostingService extends LifecycleService {
     }
     this.describe()
     this.touch()
+  }
+
+  private addClosed(host: SessionHost): void {
+    const v = host.view(false)
+    for (const k of Object.keys(this.closedTotals) as (keyof typeof this.closedTotals)[]) this.closedTotals[k] += v[k]
   }
 
   private describe(): void {
@@ -246,7 +264,8 @@ export class HostingService extends LifecycleService {
         this.set(paused() ? 1 : 0)
       }
     })
-    const totals = (key: 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut' | 'dropped'): number => sessions().reduce((a, s) => a + s.view(false)[key], 0)
+    const closed = this.closedTotals
+    const totals = (key: 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut' | 'dropped'): number => sessions().reduce((a, s) => a + s.view(false)[key], closed[key])
     for (const [name, key, help] of [
       ['warp_hosting_bytes_in_total', 'bytesIn', 'Game data bytes received from players'],
       ['warp_hosting_bytes_out_total', 'bytesOut', 'Game data bytes relayed to players'],

@@ -18,6 +18,7 @@ import type { SignalingMessage } from '../coordinator/signaling'
 import type { Logger } from '../logging/logger'
 import { LatencyWindow } from '../metrics/latency-window'
 import { ControlLink, type RefusalCode } from './control'
+import type { RTCCertificate } from 'werift'
 import { PeerLink, type PeerIceServer } from './peer-link'
 
 /** A data message larger than this is refused (the offender is told, the packet dropped). */
@@ -35,6 +36,8 @@ export interface SessionSettings {
   heartbeatMs: number
   maxBufferedBytes: number
   iceServers: readonly PeerIceServer[]
+  /** The host's DTLS certificate shared by every connection (see peer-link.ts). */
+  certificate?: RTCCertificate
   ack: { timeoutMs: number; retries: number; delayMs: number }
 }
 
@@ -210,6 +213,7 @@ export class SessionHost {
     peer.link = new PeerLink({
       peerId,
       iceServers: this.o.settings.iceServers,
+      ...(this.o.settings.certificate ? { certificate: this.o.settings.certificate } : {}),
       log: this.log,
       signals: {
         offer: (sdp) => void signaling.sendOffer(peerId, sdp),
@@ -384,7 +388,7 @@ export class SessionHost {
     return { sent: targets.length, acked, failed: targets.length - acked }
   }
 
-  /** Tells every player to move to another zone session (ACKed). */
+  /** Tells every player to move to another zone session; resolves with how many ACKed (retries per the ack settings). */
   async zoneChange(zoneId: string, sessionId: string): Promise<number> {
     const targets = [...this.peers.values()].filter((p) => p.state === 'open' && p.refusal === null)
     const results = await Promise.allSettled(targets.map((p) => p.control.command('zone-change', { zoneId, sessionId })))
@@ -485,7 +489,8 @@ export class SessionHost {
     return {
       sessionId: this.sessionId,
       zoneId: this.zoneId,
-      state: paused ? 'paused' : 'open',
+      // waiting: the signaling room is not joined (coordinator restarting): nobody new can reach us.
+      state: this.o.room.signaling.state().state !== 'connected' ? 'waiting' : paused ? 'paused' : 'open',
       maxPlayers: this.maxPlayers,
       players: this.players(),
       refused: this.refused,

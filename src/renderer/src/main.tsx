@@ -2,7 +2,9 @@
  * Renderer entry: picks the transport (window.api in the desktop app, the WebSocket bridge in a
  * browser), binds the stores to it, and renders the dashboard.
  */
-// Base styles first, so page styles (imported through App) come after them in the bundle.
+// zod without eval (the CSP forbids it) before anything parses. Base styles next, so page styles
+// (imported through App) come after them in the bundle.
+import './zod-jitless'
 import './styles/base.css'
 import './styles/frame.css'
 import { StrictMode } from 'react'

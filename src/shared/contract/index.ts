@@ -18,6 +18,7 @@ import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
 import type { EventName as EventNameFromList, MethodName as MethodNameFromList } from './names'
 import { requestsEvents, requestsMethods } from './requests'
+import { shellEvents, shellMethods } from './shell'
 
 export * from './app'
 export * from './config'
@@ -26,6 +27,7 @@ export * from './requests'
 export * from './metrics'
 export * from './coordinator'
 export * from './hosting'
+export * from './shell'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -37,7 +39,8 @@ export const methods = {
   ...requestsMethods,
   ...metricsMethods,
   ...coordinatorMethods,
-  ...hostingMethods
+  ...hostingMethods,
+  ...shellMethods
 } as const
 
 export const events = {
@@ -47,7 +50,8 @@ export const events = {
   ...requestsEvents,
   ...metricsEvents,
   ...coordinatorEvents,
-  ...hostingEvents
+  ...hostingEvents,
+  ...shellEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------

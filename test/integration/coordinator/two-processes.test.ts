@@ -4,7 +4,7 @@
  * HOST_ZONES). Registration, the session for the zone and the host in its signaling room; the
  * registry SIGKILLed and started again on the same port with an empty data folder (it forgot
  * everything) and the client recovering by itself (re-registers, a new active session, back in
- * its room); a heartbeat (the real 30 s interval) reporting the player in its room; the client
+ * its room); a heartbeat (the real 30 s interval) reporting the player connected over WebRTC; the client
  * stopped with SIGTERM and its session ended, the host deregistered.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -13,6 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Player } from '../hosting-core/player'
 import { createSignalingClient, type SignalingClient } from '../../../src/main/coordinator/signaling'
 import { ENV_OVERRIDES } from '../../../src/shared/config-schema'
 
@@ -21,6 +22,7 @@ const entry = path.join(root, 'out/main/headless.js')
 const dirs: string[] = []
 const children: ChildProcess[] = []
 const players: SignalingClient[] = []
+const webrtcPlayers: Player[] = []
 const KEY = 'two-process-test-key-0123456789'
 
 beforeAll(() => {
@@ -28,6 +30,7 @@ beforeAll(() => {
 })
 afterEach(async () => {
   for (const p of players.splice(0)) await p.close()
+  for (const p of webrtcPlayers.splice(0)) await p.close()
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
   dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true }))
 })
@@ -120,12 +123,13 @@ describe('two runtimes as separate processes: a registry and its remote client',
     const second = await waitFor(() => activeSession(base, hostId), 'the client back with a new session', 40_000, () => client.output())
     expect(second.session_id).not.toBe(first.session_id)
     expect(client.output()).toContain(`does not know host ${hostId} (restarted?): registering again`)
-    const p2 = createSignalingClient('ws', { url: base, peerId: 'player-2' })
-    players.push(p2)
-    await p2.join(second.session_id)
-    await waitFor(() => p2.peers().includes(hostId), 'the host back in its room', 20_000, () => client.output())
+    // A real WebRTC player (werift) joins the new session: the host offers, the channels open.
+    const p2 = new Player('player-2', base, second.session_id)
+    webrtcPlayers.push(p2)
+    await p2.join()
+    await waitFor(() => p2.open, 'player-2 connected to the host over WebRTC', 20_000, () => client.output())
 
-    // A heartbeat (every 30 s) reports the player in its room.
+    // A heartbeat (every 30 s) reports the connected player.
     await waitFor(async () => ((await get(base, `/hosts/${hostId}`)).body as Host | undefined)?.current_players === 1, 'a heartbeat reporting the player', 45_000, () => client.output(), 1000)
 
     // SIGTERM: the client ends its session and deregisters before it exits.

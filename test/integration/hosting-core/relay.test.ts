@@ -177,4 +177,20 @@ describe('peer hosting (werift) in one runtime', () => {
     })
     expect((b.runtime.service<HostingService>('hosting')!).snapshot().players).toBe(1)
   }, 60_000)
+
+  it('a session replaced on the coordinator (ended there): its players get a zone-change to the new session, ACKed', async () => {
+    const { b, base, sessionId } = await start()
+    const a = new Player('alice', base, sessionId)
+    players.push(a)
+    await a.join()
+    await until('alice open', () => a.open && a.controlChannel?.readyState === 'open')
+    const ended = await b.runtime.dispatch('coordinator.endSession', { sessionId, reason: 'operator' }, { transport: 'test', client: 't' })
+    expect(ended.ok).toBe(true)
+    const move = await until('a zone-change', () => a.control.find((f) => f.type === 'command' && f.payload?.['command'] === 'zone-change'))
+    const arg = (move.payload!['args'] as { zoneId: string; sessionId: string }[])[0]!
+    expect(arg.zoneId).toBe('prontera')
+    expect(arg.sessionId).not.toBe(sessionId)
+    expect(move.requiresAck).toBe(true)
+    await until('the new session hosted', async () => (await snapshot(b)).sessions.map((s) => s.sessionId).includes(arg.sessionId))
+  }, 60_000)
 })

@@ -256,9 +256,13 @@ export interface FakeMenuItem {
 }
 
 export class FakeMenu {
+  static application: FakeMenu | null = null
   constructor(readonly items: FakeMenuItem[]) {}
   static buildFromTemplate(items: FakeMenuItem[]): FakeMenu {
     return new FakeMenu(items.map((i) => ({ ...i })))
+  }
+  static setApplicationMenu(menu: FakeMenu | null): void {
+    FakeMenu.application = menu
   }
   byId(id: string): FakeMenuItem | undefined {
     return this.items.find((i) => i.id === id)
@@ -279,6 +283,7 @@ export class FakeTray extends EventEmitter {
   image: FakeNativeImage
   images: FakeNativeImage[] = []
   tooltip = ''
+  title = ''
   menu: FakeMenu | null = null
   destroyed = false
   constructor(image: FakeNativeImage) {
@@ -293,6 +298,9 @@ export class FakeTray extends EventEmitter {
   }
   setToolTip(t: string): void {
     this.tooltip = t
+  }
+  setTitle(t: string): void {
+    this.title = t
   }
   setContextMenu(m: FakeMenu): void {
     this.menu = m
@@ -337,6 +345,39 @@ export const safeStorage = {
 }
 
 // ---------------------------------------------------------------------------------------------
+// protocol
+
+export interface FakePrivilegedScheme {
+  scheme: string
+  privileges?: Record<string, boolean>
+}
+
+class FakeProtocol {
+  privileged: FakePrivilegedScheme[] = []
+  handlers = new Map<string, (request: Request) => Response | Promise<Response>>()
+  registerSchemesAsPrivileged = vi.fn((schemes: FakePrivilegedScheme[]) => {
+    this.privileged.push(...schemes)
+  })
+  handle = vi.fn((scheme: string, handler: (request: Request) => Response | Promise<Response>) => {
+    if (this.handlers.has(scheme)) throw new Error(`The scheme "${scheme}" is already handled`)
+    this.handlers.set(scheme, handler)
+  })
+  unhandle = vi.fn((scheme: string) => {
+    this.handlers.delete(scheme)
+  })
+  /** Fetches a URL through the registered handler, like the renderer would. */
+  async fetch(url: string, method = 'GET'): Promise<Response> {
+    const scheme = url.slice(0, url.indexOf(':'))
+    const h = this.handlers.get(scheme)
+    if (!h) throw new Error(`no handler for ${scheme}:`)
+    // Electron hands the handler a GlobalRequest; the handlers read url and method.
+    return h({ url, method } as unknown as Request)
+  }
+}
+
+export let protocol = new FakeProtocol()
+
+// ---------------------------------------------------------------------------------------------
 
 /** Fresh fakes for the next test (module bindings are live, so importers see the new objects). */
 export function resetFakeElectron(): void {
@@ -354,6 +395,8 @@ export function resetFakeElectron(): void {
   shell = { openExternal: vi.fn(async (_url: string) => undefined) }
   dialog = { showErrorBox: vi.fn((_title: string, _content: string) => undefined) }
   FakeTray.instances = []
+  FakeMenu.application = null
+  protocol = new FakeProtocol()
   FakeNotification.supported = true
   FakeNotification.shown = []
   safeStorage.available = true

@@ -1,6 +1,7 @@
 /**
- * The ipcMain registrar against a real Runtime: only our window's renderer frame may call, input
- * is validated by the dispatcher, good calls pass through, and runtime events reach the window.
+ * The ipcMain registrar against a real Runtime: only our window's top frame showing our renderer
+ * (app://warp-host) may call — never a sub-frame, even one of our own origin — input is validated
+ * by the dispatcher, good calls pass through, and runtime events reach the window.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BrowserWindow } from 'electron'
@@ -34,9 +35,9 @@ function fileLocation(): RendererLocation {
   return resolveRendererLocation({ isPackaged: true, devServerUrl: undefined, rendererHtml: RENDERER_HTML, log: rt.sink.logger('t') })
 }
 
-/** An invoke event as Electron builds it: the sender webContents and the calling frame. */
-function from(sender: unknown, frameUrl: string | null): { sender: unknown; senderFrame: FakeFrame | null } {
-  return { sender, senderFrame: frameUrl === null ? null : { url: frameUrl } }
+/** An invoke event as Electron builds it: the sender webContents and the calling frame (top frame: parent null). */
+function from(sender: unknown, frameUrl: string | null, parent: FakeFrame | null = null): { sender: unknown; senderFrame: (FakeFrame & { parent: FakeFrame | null }) | null } {
+  return { sender, senderFrame: frameUrl === null ? null : { url: frameUrl, parent } }
 }
 
 async function call(method: string, input: unknown, event = from(win.webContents, location.url)): Promise<CallResult> {
@@ -92,12 +93,27 @@ describe('ipc registrar', () => {
     ['another local file', 'file:///etc/passwd'],
     ['a data: URL', 'data:text/html,<script>1</script>'],
     ['a file with our name elsewhere', 'file:///tmp/out/renderer/index.html'],
+    ['our index.html over file://', 'file:///opt/WARP Host/resources/app.asar/out/renderer/index.html'],
+    ['another app:// host', 'app://evil/index.html'],
+    ['another page of our origin', 'app://warp-host/assets/x.html'],
     ['about:blank', 'about:blank']
   ])('rejects our window when the calling frame is %s', async (_what, url) => {
     setup(fileLocation())
     const r = await call('config.get', undefined, from(win.webContents, url))
     expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(warnings().some((w) => w.includes('not the WARP Host dashboard'))).toBe(true)
+  })
+
+  it('rejects a call from a sub-frame (iframe) even when it shows our own page, and logs it', async () => {
+    setup(fileLocation())
+    const top = { url: location.url }
+    for (const url of [location.url, 'https://evil.example/frame']) {
+      const r = await call('config.get', undefined, from(win.webContents, url, top))
+      expect(r, url).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('sub-frame') } })
+    }
+    expect(warnings().some((w) => w.includes('rejected ipc call') && w.includes('sub-frame'))).toBe(true)
+    // The same page as the top frame is accepted.
+    expect((await call('config.get', undefined, from(win.webContents, location.url, null))).ok).toBe(true)
   })
 
   it('rejects a call whose frame is already gone', async () => {

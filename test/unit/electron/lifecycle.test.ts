@@ -1,8 +1,9 @@
 /**
  * The app lifecycle with a real Runtime: close hides to the tray unless quitting, the first
  * before-quit is held until runtime.stop() has finished (then the quit goes on), the updater's
- * before-quit-for-update counts as quitting, a second launch reveals the window, and the
- * single-instance lock is what the entry asks first.
+ * before-quit-for-update counts as quitting and drains the services, a restart into an update
+ * (quitForUpdate) stops the services before the updater's quitAndInstall runs, a second launch
+ * reveals the window, and the single-instance lock is what the entry asks first.
  */
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import type { BrowserWindow } from 'electron'
@@ -123,13 +124,39 @@ describe('lifecycle', () => {
     await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(1))
   })
 
-  it("autoUpdater's before-quit-for-update counts as quitting: close is not turned into hide", () => {
+  it("autoUpdater's before-quit-for-update counts as quitting: close is not turned into hide, and the services drain", async () => {
     install()
     autoUpdater.emit('before-quit-for-update')
     expect(lifecycle.isQuitting).toBe(true)
     const e = win.close()
     expect(e.defaultPrevented).toBe(false)
     expect(hiddenToTray).not.toHaveBeenCalled()
+    await vi.waitFor(() => expect(stopFinished).toBe(true))
+  })
+
+  it('quitForUpdate stops the services first, then runs the install (which quits); the quit is not held again', async () => {
+    install()
+    const order: string[] = []
+    const quitAndInstall = vi.fn(() => {
+      order.push(`install (store ${rt.runtime.store.status().state})`)
+      // What electron-updater does: before-quit-for-update, then app.quit().
+      autoUpdater.emit('before-quit-for-update')
+      app.quit()
+    })
+    await lifecycle.quitForUpdate(quitAndInstall)
+    expect(stopFinished).toBe(true)
+    expect(order).toEqual(['install (store stopped)'])
+    expect(app.quitCount).toBe(1) // the updater's quit went through at once
+    expect(lifecycle.isQuitting).toBe(true)
+  })
+
+  it('quitForUpdate: an install that throws still quits', async () => {
+    install()
+    await lifecycle.quitForUpdate(() => {
+      throw new Error('installer missing')
+    })
+    expect(app.quitCount).toBe(1)
+    expect(rt.sink.tail({ level: 'error' }).some((e) => e.msg.includes('the update could not be installed'))).toBe(true)
   })
 
   it('a second launch restores, shows and focuses the window', () => {

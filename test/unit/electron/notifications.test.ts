@@ -1,12 +1,15 @@
 /**
  * Notifications: the "still running in the tray" notice is shown once per data folder — even
  * across restarts (kept in the app store's meta table) — and never when notifications are
- * unsupported; a service entering the error state notifies once per transition.
+ * unsupported; every `app.notification` on the runtime's bus is shown unless the desktop settings
+ * mute it (all off, or its kind muted — read per notification, so a Settings change applies at
+ * once); a malformed one is ignored; a click runs the action; the runtime's own service.failed
+ * notification reaches the desktop.
  */
 import fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { TRAY_NOTICE_KEY, notify, showTrayNoticeOnce, watchServiceErrors } from '../../../src/main/electron/notifications'
-import type { AppStatus } from '../../../src/shared/contract'
+import { TRAY_NOTICE_KEY, isMuted, notify, showAppNotifications, showTrayNoticeOnce, type NotificationSettings } from '../../../src/main/electron/notifications'
+import { NOTIFICATION_KINDS, type AppNotification, type NotificationKind } from '../../../src/shared/contract'
 import { FakeNotification, resetFakeElectron } from './fake-electron'
 import { startRealRuntime, type RealRuntime } from './real-runtime'
 
@@ -58,26 +61,69 @@ describe('tray notice', () => {
   })
 })
 
-describe('service error notices', () => {
-  it('notifies once when a service enters the error state, again only after it recovered', () => {
-    const off = watchServiceErrors(rt.runtime.events)
-    const base = rt.runtime.status()
-    const withPoller = (state: 'running' | 'error'): AppStatus => ({
-      ...base,
-      services: [...base.services, { name: 'ai-ipc', label: 'AI request poller', state, since: base.startedAt, ...(state === 'error' ? { error: 'Access denied for user' } : {}) }]
-    })
-    rt.runtime.events.emit('app.status', withPoller('running'))
-    expect(FakeNotification.shown).toHaveLength(0)
-    rt.runtime.events.emit('app.status', withPoller('error'))
-    rt.runtime.events.emit('app.status', withPoller('error'))
-    expect(FakeNotification.shown).toHaveLength(1)
-    expect(FakeNotification.shown[0]?.options).toMatchObject({ title: 'AI request poller stopped working', body: 'Access denied for user' })
-    rt.runtime.events.emit('app.status', withPoller('running'))
-    rt.runtime.events.emit('app.status', withPoller('error'))
-    expect(FakeNotification.shown).toHaveLength(2)
+function notification(kind: NotificationKind, title = `about ${kind}`): AppNotification {
+  return { id: `n-${kind}-${Math.random()}`, kind, level: 'info', title, body: 'details', at: new Date().toISOString() }
+}
+
+describe('app notifications', () => {
+  let settings: NotificationSettings
+
+  beforeEach(() => {
+    settings = { notifications: true, muted_notifications: [] }
+  })
+
+  it('isMuted: all off mutes every kind; a muted kind only itself', () => {
+    for (const kind of NOTIFICATION_KINDS) {
+      expect(isMuted({ notifications: true, muted_notifications: [] }, kind)).toBe(false)
+      expect(isMuted({ notifications: false, muted_notifications: [] }, kind)).toBe(true)
+    }
+    expect(isMuted({ notifications: true, muted_notifications: ['training.completed'] }, 'training.completed')).toBe(true)
+    expect(isMuted({ notifications: true, muted_notifications: ['training.completed'] }, 'training.failed')).toBe(false)
+  })
+
+  it.each(NOTIFICATION_KINDS)('%s is shown when not muted, and not when muted', (kind) => {
+    const off = showAppNotifications({ events: rt.runtime.events, settings: () => settings, log: rt.sink.logger('n') })
+    rt.runtime.events.emit('app.notification', notification(kind, 'Shown'))
+    expect(FakeNotification.shown.map((n) => n.options.title)).toEqual(['Shown'])
+    settings = { notifications: true, muted_notifications: [kind] }
+    rt.runtime.events.emit('app.notification', notification(kind, 'Muted kind'))
+    settings = { notifications: false, muted_notifications: [] }
+    rt.runtime.events.emit('app.notification', notification(kind, 'All muted'))
+    expect(FakeNotification.shown.map((n) => n.options.title)).toEqual(['Shown'])
     off()
-    rt.runtime.events.emit('app.status', withPoller('running'))
-    rt.runtime.events.emit('app.status', withPoller('error'))
-    expect(FakeNotification.shown).toHaveLength(2)
+  })
+
+  it('follows the live config: muting in Settings (config.update) applies to the next notification', async () => {
+    const off = showAppNotifications({ events: rt.runtime.events, settings: () => rt.runtime.config.desktop, log: rt.sink.logger('n') })
+    rt.runtime.events.emit('app.notification', notification('hosting.session-full', 'Session full'))
+    const r = await rt.runtime.dispatch('config.update', { desktop: { muted_notifications: ['hosting.session-full'] } }, { transport: 'test', client: 't' })
+    expect(r.ok).toBe(true)
+    rt.runtime.events.emit('app.notification', notification('hosting.session-full', 'Session full again'))
+    rt.runtime.events.emit('app.notification', notification('training.failed', 'Training failed'))
+    expect(FakeNotification.shown.map((n) => n.options.title)).toEqual(['Session full', 'Training failed'])
+    off()
+  })
+
+  it('a click runs the action with the notification; a malformed payload is ignored; unsubscribe stops it', () => {
+    const clicked: AppNotification[] = []
+    const off = showAppNotifications({ events: rt.runtime.events, settings: () => settings, onClick: (n) => clicked.push(n), log: rt.sink.logger('n') })
+    const n = notification('training.completed', 'Job done')
+    rt.runtime.events.emit('app.notification', n)
+    FakeNotification.shown[0]?.emit('click')
+    expect(clicked).toEqual([n])
+    rt.runtime.events.emit('app.notification', { ...n, kind: 'not-a-kind' } as unknown as AppNotification)
+    expect(FakeNotification.shown).toHaveLength(1)
+    expect(rt.sink.tail({ level: 'warn' }).some((e) => e.msg.includes('malformed app.notification'))).toBe(true)
+    off()
+    rt.runtime.events.emit('app.notification', notification('training.completed'))
+    expect(FakeNotification.shown).toHaveLength(1)
+  })
+
+  it('nothing is shown where the OS has no notifications', () => {
+    FakeNotification.supported = false
+    const off = showAppNotifications({ events: rt.runtime.events, settings: () => settings, log: rt.sink.logger('n') })
+    rt.runtime.events.emit('app.notification', notification('service.failed'))
+    expect(FakeNotification.shown).toHaveLength(0)
+    off()
   })
 })

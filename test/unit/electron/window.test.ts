@@ -1,7 +1,9 @@
 /**
  * The main window's security: secure webPreferences, navigation and redirects away from the app
  * denied, window.open always denied (http(s) goes to the browser through openExternal, other
- * schemes are refused), webviews blocked, CSP header on our pages only, permissions denied,
+ * schemes are refused), sub-frame navigation denied (will-frame-navigate), webviews blocked, the
+ * built renderer loaded from app://warp-host (its CSP comes with the app:// response), the dev
+ * server's pages get the relaxed dev CSP, permission requests and checks accept only our origin,
  * ready-to-show honours --hidden, and the dev server URL is only trusted unpackaged on loopback.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest'
@@ -9,8 +11,8 @@ import { LogSink } from '../../../src/main/logging/logger'
 import { isExternalUrlAllowed, openExternal } from '../../../src/main/electron/open-external'
 import {
   WINDOW_DEFAULT_SIZE,
-  contentSecurityPolicy,
   createMainWindow,
+  dashboardPageUrl,
   hardenAllWebContents,
   isRendererUrl,
   loadRenderer,
@@ -18,6 +20,7 @@ import {
   revealWindow,
   type RendererLocation
 } from '../../../src/main/electron/window'
+import { devContentSecurityPolicy } from '../../../src/shared/csp'
 import { FakeBrowserWindow, app, fake, fakeEvent, resetFakeElectron, shell } from './fake-electron'
 
 vi.mock('electron', () => import('./fake-electron'))
@@ -27,6 +30,10 @@ let sink: LogSink
 
 function log() {
   return sink.logger('window')
+}
+
+function devLoc(): RendererLocation {
+  return resolveRendererLocation({ isPackaged: false, devServerUrl: 'http://localhost:5173', rendererHtml: HTML, log: log() })
 }
 
 function fileLoc(): RendererLocation {
@@ -86,7 +93,7 @@ describe('main window', () => {
     win.webContents.emit('will-navigate', own)
     expect(own.defaultPrevented).toBe(false)
 
-    for (const url of ['file:///etc/passwd', 'https://evil.example/phish', 'javascript:alert(1)', 'data:text/html,x']) {
+    for (const url of ['file:///etc/passwd', 'file:///opt/warp/out/renderer/index.html', 'app://other-host/index.html', 'https://evil.example/phish', 'javascript:alert(1)', 'data:text/html,x']) {
       const e = fakeEvent({ url })
       win.webContents.emit('will-navigate', e)
       expect(e.defaultPrevented, url).toBe(true)
@@ -122,25 +129,35 @@ describe('main window', () => {
     expect(warned('refused to open a non-http(s) URL')).toBe(true)
   })
 
-  it('adds the CSP header to our pages only', () => {
+  it('denies every sub-frame navigation (will-frame-navigate), even to our own origin', () => {
     const win = makeWindow()
-    const wr = win.webContents.session.webRequest
-    expect(wr.headersListener).not.toBeNull()
-    const ours = vi.fn()
-    wr.headersListener?.({ url: fileLoc().url, responseHeaders: { 'X-Test': ['1'] } }, ours)
-    expect(ours).toHaveBeenCalledWith({ responseHeaders: { 'X-Test': ['1'], 'Content-Security-Policy': [contentSecurityPolicy(fileLoc())] } })
-    const other = vi.fn()
-    wr.headersListener?.({ url: 'file:///etc/hosts' }, other)
-    expect(other).toHaveBeenCalledWith({})
+    const loc = fileLoc()
+    const sub = fakeEvent({ url: loc.url, isMainFrame: false })
+    win.webContents.emit('will-frame-navigate', sub)
+    expect(sub.defaultPrevented).toBe(true)
+    const evil = fakeEvent({ url: 'https://evil.example/', isMainFrame: false })
+    win.webContents.emit('will-frame-navigate', evil)
+    expect(evil.defaultPrevented).toBe(true)
+    expect(warned('blocked a sub-frame navigation')).toBe(true)
+    // The page itself is will-navigate's business (checked above).
+    const main = fakeEvent({ url: `${loc.url}#/logs`, isMainFrame: true })
+    win.webContents.emit('will-frame-navigate', main)
+    expect(main.defaultPrevented).toBe(false)
   })
 
-  it('the production CSP allows no inline or remote script and no remote connections', () => {
-    const csp = contentSecurityPolicy(fileLoc())
-    expect(csp).toContain("script-src 'self'")
-    expect(csp).not.toMatch(/script-src[^;]*unsafe/)
-    expect(csp).toContain("connect-src 'self'")
-    expect(csp).toContain("object-src 'none'")
-    expect(csp).toContain("frame-ancestors 'none'")
+  it('built renderer: no header rewriting (the app:// handler sends the CSP); dev server: the dev CSP on its pages only', () => {
+    const prod = makeWindow()
+    expect(prod.webContents.session.webRequest.headersListener).toBeNull()
+
+    const dev = makeWindow({ location: devLoc() })
+    const wr = dev.webContents.session.webRequest
+    expect(wr.headersFilter).toEqual({ urls: ['http://localhost:5173/*'] })
+    const ours = vi.fn()
+    wr.headersListener?.({ url: 'http://localhost:5173/index.html', responseHeaders: { 'X-Test': ['1'] } }, ours)
+    expect(ours).toHaveBeenCalledWith({ responseHeaders: { 'X-Test': ['1'], 'Content-Security-Policy': [devContentSecurityPolicy('http://localhost:5173')] } })
+    const other = vi.fn()
+    wr.headersListener?.({ url: 'http://127.0.0.1:9999/x' }, other)
+    expect(other).toHaveBeenCalledWith({})
   })
 
   it('denies permission requests (camera, notifications, …) and checks', () => {
@@ -150,7 +167,7 @@ describe('main window', () => {
       const cb = vi.fn()
       session.permissionRequestHandler?.(win.webContents, permission, cb, { requestingUrl: fileLoc().url })
       expect(cb, permission).toHaveBeenCalledWith(false)
-      expect(session.permissionCheckHandler?.(win.webContents, permission, 'file://')).toBe(false)
+      expect(session.permissionCheckHandler?.(win.webContents, permission, 'app://warp-host')).toBe(false)
     }
     expect(warned('denied a permission request')).toBe(true)
     // The only grant: a sanitized clipboard write (copy buttons), and only for our own page.
@@ -160,36 +177,53 @@ describe('main window', () => {
     const foreign = vi.fn()
     session.permissionRequestHandler?.(win.webContents, 'clipboard-sanitized-write', foreign, { requestingUrl: 'https://evil.example/' })
     expect(foreign).toHaveBeenCalledWith(false)
+    // Permission checks: only our origin, never file:// or another app:// host.
+    expect(session.permissionCheckHandler?.(win.webContents, 'clipboard-sanitized-write', 'app://warp-host')).toBe(true)
+    expect(session.permissionCheckHandler?.(win.webContents, 'clipboard-sanitized-write', 'app://warp-host/')).toBe(true)
+    for (const origin of ['file://', 'app://evil', 'https://evil.example', 'null', '']) {
+      expect(session.permissionCheckHandler?.(win.webContents, 'clipboard-sanitized-write', origin), origin).toBe(false)
+    }
   })
 
-  it('loads the built file in production and the dev server URL in dev', async () => {
+  it('loads app://warp-host/index.html in production (never file://) and the dev server URL in dev', async () => {
     const prod = makeWindow()
-    await loadRenderer(fake(prod), fileLoc())
-    expect(prod.loadFile).toHaveBeenCalledWith(HTML)
+    const loc = fileLoc()
+    expect(loc).toEqual({ kind: 'app', url: 'app://warp-host/index.html', origin: 'app://warp-host', root: '/opt/warp/out/renderer' })
+    await loadRenderer(fake(prod), loc)
+    expect(prod.loadURL).toHaveBeenCalledWith('app://warp-host/index.html')
+    expect(prod.loadFile).not.toHaveBeenCalled()
 
-    const devLoc = resolveRendererLocation({ isPackaged: false, devServerUrl: 'http://localhost:5173', rendererHtml: HTML, log: log() })
-    const dev = makeWindow({ location: devLoc })
-    await loadRenderer(fake(dev), devLoc)
+    const dev = makeWindow({ location: devLoc() })
+    await loadRenderer(fake(dev), devLoc())
     expect(dev.loadURL).toHaveBeenCalledWith('http://localhost:5173/')
   })
 
   it('trusts ELECTRON_RENDERER_URL only unpackaged and on loopback', () => {
-    expect(resolveRendererLocation({ isPackaged: true, devServerUrl: 'http://localhost:5173', rendererHtml: HTML, log: log() }).kind).toBe('file')
-    expect(resolveRendererLocation({ isPackaged: false, devServerUrl: undefined, rendererHtml: HTML, log: log() }).kind).toBe('file')
+    expect(resolveRendererLocation({ isPackaged: true, devServerUrl: 'http://localhost:5173', rendererHtml: HTML, log: log() }).kind).toBe('app')
+    expect(resolveRendererLocation({ isPackaged: false, devServerUrl: undefined, rendererHtml: HTML, log: log() }).kind).toBe('app')
     expect(resolveRendererLocation({ isPackaged: false, devServerUrl: 'http://127.0.0.1:5173', rendererHtml: HTML, log: log() }).kind).toBe('dev')
     const remote = resolveRendererLocation({ isPackaged: false, devServerUrl: 'https://evil.example', rendererHtml: HTML, log: log() })
-    expect(remote.kind).toBe('file')
+    expect(remote.kind).toBe('app')
     expect(warned('ignoring ELECTRON_RENDERER_URL')).toBe(true)
   })
 
-  it('isRendererUrl matches our index.html (any hash/query) and nothing else', () => {
+  it('isRendererUrl matches our index.html on app://warp-host (any hash/query) and nothing else', () => {
     const loc = fileLoc()
     expect(isRendererUrl(loc.url, loc)).toBe(true)
+    expect(isRendererUrl('app://warp-host/', loc)).toBe(true)
     expect(isRendererUrl(`${loc.url}?x=1#/logs`, loc)).toBe(true)
-    expect(isRendererUrl('file:///opt/warp/out/renderer/other.html', loc)).toBe(false)
-    expect(isRendererUrl('file://remote-host/opt/warp/out/renderer/index.html', loc)).toBe(false)
+    expect(isRendererUrl('app://warp-host/other.html', loc)).toBe(false)
+    expect(isRendererUrl('app://evil/index.html', loc)).toBe(false)
+    expect(isRendererUrl('app://user:pw@warp-host/index.html', loc)).toBe(false)
+    expect(isRendererUrl('file:///opt/warp/out/renderer/index.html', loc)).toBe(false)
     expect(isRendererUrl('http://localhost:5173/', loc)).toBe(false)
     expect(isRendererUrl('garbage', loc)).toBe(false)
+  })
+
+  it('dashboardPageUrl: a hash route on our page for plain page names only', () => {
+    expect(dashboardPageUrl(fileLoc(), 'training')).toBe('app://warp-host/index.html#/training')
+    expect(dashboardPageUrl(devLoc(), 'overview')).toBe('http://localhost:5173/#/overview')
+    for (const bad of ['', '../x', 'https://evil.example', 'a/b', 'Overview', 'x'.repeat(60), 'logs?x=1']) expect(dashboardPageUrl(fileLoc(), bad), bad).toBeNull()
   })
 
   it('revealWindow restores, shows and focuses', () => {

@@ -2,7 +2,7 @@
  * The frame around every page: header (navigation toggle, product, connection state, failing
  * services, host version and mode, sign out), left navigation built from the route table (flags
  * on the entries whose service fails; collapsible, and a drawer below 900 px), the connection
- * banner and the current page.
+ * banner, the update banner (desktop app) and the current page.
  */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { ROUTES, routeFor } from '../pages/routes'
@@ -12,6 +12,7 @@ import { ConnectionBadge, ConnectionBanner } from './ConnectionStatus'
 import { failingFor, failingHeadline, failingServices } from './service-alerts'
 import { Badge } from './StateBadge'
 import { hrefFor, useRoutePath } from './router'
+import { UpdateBanner } from './UpdateBanner'
 
 /** Below this width the navigation is a drawer opened from the header. */
 export const NARROW_QUERY = '(max-width: 900px)'
@@ -115,6 +116,7 @@ export function AppFrame(): React.JSX.Element {
       {narrow && drawerOpen ? <div className="sidenav-scrim" aria-hidden="true" onClick={() => setDrawerOpen(false)} /> : null}
       <main id="main" ref={mainRef} tabIndex={-1} className="content">
         <ConnectionBanner />
+        <UpdateBanner />
         <Page />
       </main>
     </div>

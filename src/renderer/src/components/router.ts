@@ -1,5 +1,5 @@
 /**
- * Hash routing (`#/logs`): works the same from file:// in the desktop app and from the headless
+ * Hash routing (`#/logs`): works the same from app:// in the desktop app and from the headless
  * host's static server, with no router dependency.
  */
 import { useSyncExternalStore } from 'react'

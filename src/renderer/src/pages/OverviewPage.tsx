@@ -1,7 +1,8 @@
 /**
  * Overview: the host at a glance — the AI request queue's health (pending, oldest pending row,
  * rate, error rate, AI service reachability, last error; each a link to the matching Requests
- * view), version, mode, uptime (ticking locally between pushes), memory, data folder — and one
+ * view), peer hosting (hosting / paused / not configured, sessions, players, in/out rate; a link
+ * to the Sessions page), version, mode, uptime (ticking locally between pushes), memory, data folder — and one
  * card per service with its state, detail, error (with its retry countdown) and how long it has
  * been so. Live through the `app.status` and `requests.stats` events; when the connection is down
  * it shows the last values, greyed and dated.
@@ -13,12 +14,14 @@ import { formatAgo, formatBytes, formatDateTime, formatDuration } from '../compo
 import { formatCount, formatMs, formatRate } from '../components/requests/format'
 import { formatAsOf, formatPercent, retryText } from '../components/requests/health'
 import { probeSavedAiService, useAiServiceStore } from '../stores/ai-service'
+import { activateHosting, hostingSummary, useHostingStore } from '../stores/hosting'
 import { activateRequests, requestsHref, useRequestsStore } from '../stores/requests'
 import { LatencyTable } from '../components/LatencyTable'
 import { latencyRows } from '../components/requests/StatsPanel'
 import { StatCard, type StatTone } from '../components/StatCard'
-import { StateBadge } from '../components/StateBadge'
+import { Badge, StateBadge } from '../components/StateBadge'
 import { useNow } from '../components/use-now'
+import { hrefFor } from '../components/router'
 import { useConnectionStore } from '../stores/connection'
 import { useStatusStore } from '../stores/status'
 import './overview.css'
@@ -43,6 +46,7 @@ export function OverviewPage(): React.JSX.Element {
             </p>
           ) : null}
           <QueueHealth live={live} />
+          <HostingCard live={live} />
           <AppSummary status={status} receivedAt={receivedAt} live={live} />
           <section aria-labelledby="services-heading" className={`overview__services${live ? '' : ' is-stale'}`}>
             <h2 id="services-heading">Services</h2>
@@ -167,6 +171,69 @@ function QueueFigures({ stats }: { stats: RequestsStats }): React.JSX.Element {
         <LatencyTable rows={latencyRows(stats)} />
       </StatCard>
     </div>
+  )
+}
+
+/** Peer hosting at a glance: its state, sessions, players and traffic; each figure links to Sessions. */
+function HostingCard({ live }: { live: boolean }): React.JSX.Element {
+  const snapshot = useHostingStore((s) => s.snapshot)
+  const error = useHostingStore((s) => s.error)
+  const loadedAt = useHostingStore((s) => s.loadedAt)
+  useEffect(() => activateHosting(getClient()), [])
+  const summary = hostingSummary(snapshot, error ? error.message : null)
+  const href = hrefFor('sessions')
+  const tone: StatTone = summary.kind === 'unavailable' ? 'bad' : summary.kind === 'hosting' ? 'ok' : 'warn'
+  const showFigures = summary.kind === 'hosting' || summary.kind === 'paused' || summary.kind === 'waiting'
+  return (
+    <section aria-labelledby="hosting-heading" className={`queue-health${live ? '' : ' is-stale'}`} data-testid="hosting-card" data-state={summary.kind}>
+      <div className="queue-health__head">
+        <h2 id="hosting-heading">Peer hosting</h2>
+        <Badge tone={summary.tone}>{summary.label}</Badge>
+        {!live && loadedAt ? <span className="muted">{formatAsOf(loadedAt)}</span> : null}
+        <a href={href} className="queue-health__all">
+          Open Sessions →
+        </a>
+      </div>
+      {showFigures ? (
+        <div className="health-grid">
+          <StatCard
+            label="Sessions"
+            value={formatCount(summary.sessions)}
+            sub={summary.kind === 'hosting' && summary.zones.length > 0 ? `zone${summary.zones.length === 1 ? '' : 's'} ${summary.zones.join(', ')}` : summary.detail}
+            title={summary.detail}
+            tone={tone}
+            href={href}
+            testId="hosting-sessions"
+          />
+          <StatCard
+            label="Players"
+            value={`${formatCount(summary.players)} / ${formatCount(summary.capacity)}`}
+            sub={summary.kind === 'paused' ? 'joiners refused while paused' : 'connected of the sessions’ seats'}
+            tone={tone}
+            href={href}
+            testId="hosting-players"
+          />
+          <StatCard
+            label="In / out"
+            value={`${formatRate(summary.inPerSecond)} · ${formatRate(summary.outPerSecond)}/s`}
+            sub={`${formatBytes(summary.bytesIn)} received · ${formatBytes(summary.bytesOut)} relayed`}
+            tone={tone}
+            href={href}
+            testId="hosting-rate"
+          />
+        </div>
+      ) : (
+        <StatCard
+          label={summary.kind === 'not-configured' ? 'Zones' : summary.kind === 'unavailable' ? 'Service' : 'Sessions'}
+          value={summary.kind === 'not-configured' ? 'None configured' : summary.kind === 'unavailable' ? 'Not running' : '…'}
+          sub={summary.detail}
+          title={summary.detail}
+          tone={summary.kind === 'unavailable' ? 'bad' : undefined}
+          href={href}
+          testId="hosting-status"
+        />
+      )}
+    </section>
   )
 }
 

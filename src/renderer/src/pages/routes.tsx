@@ -7,6 +7,7 @@ import { HostsPage } from './hosts/HostsPage'
 import { LogsPage } from './logs/LogsPage'
 import { OverviewPage } from './OverviewPage'
 import { RequestsPage } from './requests/RequestsPage'
+import { SessionsPage } from './sessions/SessionsPage'
 import { SettingsPage } from './settings/SettingsPage'
 import { unavailablePage } from './UnavailablePage'
 
@@ -25,12 +26,7 @@ export interface PageRoute {
 export const ROUTES: readonly PageRoute[] = [
   { path: 'overview', label: 'Overview', component: OverviewPage, services: ['*'] },
   { path: 'requests', label: 'Requests', component: RequestsPage, services: ['ai-ipc'] },
-  {
-    path: 'sessions',
-    label: 'Sessions',
-    planned: true,
-    component: unavailablePage('Sessions', 'It will list the zone sessions this host serves with their connected players and per-peer quality, and let you end a session.')
-  },
+  { path: 'sessions', label: 'Sessions', component: SessionsPage, services: ['hosting'] },
   { path: 'hosts', label: 'Hosts', component: HostsPage, services: ['coordinator'] },
   {
     path: 'training',

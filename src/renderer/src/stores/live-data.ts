@@ -1,7 +1,7 @@
 /**
  * Binds the domain stores to a client: subscribes every store to its events, and each time the
  * connection opens (first load and every reconnect) fetches the current status, the logs missed
- * meanwhile (or the whole tail when the host process changed) and the config. A fetch that fails
+ * meanwhile (or the whole tail when the host process changed), the config and the shell state. A fetch that fails
  * while the connection stays open (e.g. the desktop app's main process still starting) is retried
  * with the shared backoff (the live resources' DEFAULT_RETRY).
  */
@@ -12,10 +12,11 @@ import { attachConfigStore, useConfigStore } from './config'
 import { attachConnectionStore } from './connection'
 import { LOG_BUFFER_SIZE, attachLogsStore, useLogsStore } from './logs'
 import { DEFAULT_RETRY } from './live-resource'
+import { attachShellStore, loadShellInfo } from './shell'
 import { attachStatusStore, useStatusStore } from './status'
 
 export function attachStores(client: LiveClient): () => void {
-  const detach = [attachConnectionStore(client), attachStatusStore(client), attachLogsStore(client), attachConfigStore(client)]
+  const detach = [attachConnectionStore(client), attachStatusStore(client), attachLogsStore(client), attachConfigStore(client), attachShellStore(client)]
   let generation = 0
   let wasOpen = false
   let retryTimer: ReturnType<typeof setTimeout> | null = null
@@ -50,6 +51,7 @@ export function attachStores(client: LiveClient): () => void {
 /** Fetches everything a (re)connect needs; false when something failed and is worth retrying. */
 async function sync(client: LiveClient, mine: number, current: () => number): Promise<boolean> {
   const configLoad = useConfigStore.getState().load()
+  void loadShellInfo(client)
   let ok = true
   try {
     const status = await client.call('app.status')

@@ -13,6 +13,7 @@ import { Badge } from '../../components/StateBadge'
 import { useConfigStore, type DraftValue, type SaveError } from '../../stores/config'
 import { useConnectionStore } from '../../stores/connection'
 import { SECTIONS } from './config-fields'
+import { DesktopShellSettings } from './DesktopShellSettings'
 import { evaluateForm, matchIssues, type FieldState } from './settings-form'
 import './settings.css'
 
@@ -148,6 +149,7 @@ function SettingsForm({ view, live }: { view: ConfigView; live: boolean }): Reac
             ))}
           </div>
           {section.id === 'database' ? <DatabaseConnectionTest /> : null}
+          {section.id === 'desktop' ? <DesktopShellSettings live={live} /> : null}
         </section>
       ))}
 

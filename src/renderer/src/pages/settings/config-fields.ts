@@ -9,12 +9,14 @@ import {
   AiServiceConfigSchema,
   CoordinatorConfigSchema,
   DatabaseConfigSchema,
+  DesktopConfigSchema,
   HostingConfigSchema,
   LoggingConfigSchema,
   PollingConfigSchema,
   SECRET_KEYS,
   type ConfigSection
 } from '../../../../shared/config-schema'
+import { NOTIFICATION_KINDS } from '../../../../shared/contract/app'
 
 export type FieldKind = 'text' | 'number' | 'boolean' | 'select' | 'list' | 'secret'
 
@@ -142,6 +144,21 @@ export const SECTIONS: SectionDef[] = [
       ice_servers: { label: 'ICE servers', kind: 'list', help: 'STUN/TURN URLs, comma-separated; empty = none (LAN). No public server is added.', placeholder: 'stun:stun.example.com:3478, turn:turn.example.com:3478' },
       turn_username: { label: 'TURN username', kind: 'text' },
       turn_credential: { label: 'TURN credential', kind: 'secret' }
+    })
+  },
+  {
+    id: 'desktop',
+    title: 'Desktop app',
+    description: 'Notifications and updates of the desktop app (the headless server ignores these). Start at login is just below.',
+    fields: fieldsOf('desktop', DesktopConfigSchema, {
+      notifications: { label: 'Desktop notifications', kind: 'boolean', help: 'Off = no notification of any kind.' },
+      muted_notifications: {
+        label: 'Muted kinds',
+        kind: 'list',
+        help: `Comma-separated kinds not to notify: ${NOTIFICATION_KINDS.join(', ')}.`,
+        placeholder: 'training.completed, service.recovered'
+      },
+      auto_update: { label: 'Automatic updates', kind: 'boolean', help: 'Checks 10 s after start and every 4 hours; a downloaded update installs on restart.' }
     })
   }
 ]
