@@ -13,7 +13,8 @@
  * the N-1 others (batched per tick). Per run: delivered ratio (received / N·(N-1)·sent after the
  * queues drained), one-way latency p50/p99/max (sender's clock to receiver's, same machine),
  * host CPU in % of one core over the sending window (/proc/<pid>/stat deltas), host RSS (max
- * sampled), and the player processes' CPU (are they the bottleneck?).
+ * sampled), the player processes' CPU (are they the bottleneck?) and the largest send buffer of
+ * a peer on the host when sending ends (werift falling behind shows there).
  *
  * Issue 13 goals: 50 players ≥ 99.5 % delivered, p99 ≤ 60 ms, host ≤ 50 % of a core, RSS ≤ 160 MB;
  * 100 players ≥ 99 %; 50 simultaneous joins all open within 5 s. Shared 2-core machines move
@@ -52,6 +53,7 @@ interface Row {
   hostRssMb: number
   playersCpu: number
   hostDropped: number
+  bufferedMaxKb: number
   note: string
 }
 
@@ -108,6 +110,9 @@ async function run(n: number): Promise<Row> {
     const cpu1 = procStat(host.pid)
     const players1 = await Promise.all(procs.map((p) => p.usage()))
     const w1 = performance.now()
+    // The host's view right at the end of sending: send buffers (does werift fall behind?).
+    const atEnd = await host.session().catch(() => null)
+    const bufferedMaxKb = atEnd ? Math.max(0, ...atEnd.peers.map((p) => p.bufferedBytes)) / 1024 : NaN
 
     // Drain: until everything arrived or nothing more arrives for 3 s (at most 30 s).
     const k = opened.length
@@ -149,6 +154,7 @@ async function run(n: number): Promise<Row> {
       hostRssMb: rssMax / 1024 / 1024,
       playersCpu: (playersCpuMs / wallMs) * 100,
       hostDropped: session?.dropped ?? -1,
+      bufferedMaxKb,
       note: [
         opened.length < n ? `${n - opened.length} never opened` : '',
         closed.length ? `${closed.length} closed (${[...new Set(closed.map((c) => c.closedReason))].join('; ').slice(0, 80)})` : '',
@@ -174,7 +180,7 @@ async function main(): Promise<void> {
     rows.push(row)
     console.log(`delivered ${(row.delivered * 100).toFixed(2)} %, p99 ${fmt(row.p99, 1)} ms, host ${fmt(row.hostCpu)} % CPU ${fmt(row.hostRssMb)} MB`)
   }
-  const header = ['N', 'open', 'join all (ms)', 'join p50 (ms)', 'delivered %', 'echoed', 'p50 ms', 'p99 ms', 'max ms', 'host CPU %', 'host RSS MB', 'players CPU %', 'host dropped', 'note']
+  const header = ['N', 'open', 'join all (ms)', 'join p50 (ms)', 'delivered %', 'echoed', 'p50 ms', 'p99 ms', 'max ms', 'host CPU %', 'host RSS MB', 'players CPU %', 'host dropped', 'host buf max KB', 'note']
   const table = rows.map((r) => [
     String(r.n),
     `${r.opened}/${r.n}`,
@@ -189,6 +195,7 @@ async function main(): Promise<void> {
     fmt(r.hostRssMb),
     fmt(r.playersCpu),
     String(r.hostDropped),
+    fmt(r.bufferedMaxKb),
     r.note
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))

@@ -63,7 +63,7 @@ describe('peer hosting: membership', { timeout: 120_000 }, () => {
     expect((await talks.stats()).state).toBe('open')
   })
 
-  it(`the ${MAX + 1}th joiner is refused with session_full and closed; the ${MAX} players stay`, async () => {
+  it(`the ${MAX + 1}th joiner is refused with session_full and let go; the ${MAX} players stay`, async () => {
     const players = await Promise.all([1, 2, 3].map((i) => spawnPlayer(i === 2 ? 'werift' : 'ndc', `member-${i}`)))
     await joinAll(
       host,
@@ -79,13 +79,15 @@ describe('peer hosting: membership', { timeout: 120_000 }, () => {
       const s = await waitFor(
         async () => {
           const st = await extra.stats()
-          return st.errors.some((e) => e.code === 'session_full') && st.state === 'closed' ? st : null
+          return st.errors.some((e) => e.code === 'session_full') ? st : null
         },
-        `${name} to be refused with session_full and closed`,
+        `${name} to be refused with session_full`,
         30_000,
         async () => summary(await extra.stats())
       )
-      expect(s.errors.map((e) => e.code)).toContain('session_full')
+      expect(s.errors.find((e) => e.code === 'session_full')?.recoverable).toBe(false)
+      // The host closes it. (Its werift close does not always reach libdatachannel at once: the
+      // player may still see its connection open for a while; the host must have let it go.)
       await waitHostForgets(host, name)
     }
     const session = await host.session()

@@ -41,10 +41,16 @@ export async function startHostingHost(opts: { zoneId?: string; maxPlayers?: num
     },
     readyTimeoutMs: 60_000
   })
+  // If this process exits without stopping the host (an error, process.exit), the host goes too.
+  const orphanGuard = (): void => {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
+  }
+  process.once('exit', orphanGuard)
   const stop = async (): Promise<void> => {
     const t = setTimeout(() => proc.child.kill('SIGKILL'), 15_000)
     await proc.stop()
     clearTimeout(t)
+    process.off('exit', orphanGuard)
     fs.rmSync(proc.dataDir, { recursive: true, force: true })
   }
   try {

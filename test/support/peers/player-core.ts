@@ -39,7 +39,12 @@ export interface RtcAdapter {
   close(): void
 }
 
-export type RtcFactory = (peerId: string, events: RtcEvents) => RtcAdapter
+export interface RtcOptions {
+  /** The max-message-size this player advertises (libdatachannel only; default: the stack's). */
+  maxMessageSize?: number
+}
+
+export type RtcFactory = (peerId: string, events: RtcEvents, opts?: RtcOptions) => RtcAdapter
 
 /** The part of the WebSocket API (browser's or `ws`'s) the player uses. */
 export interface SocketLike {
@@ -69,6 +74,8 @@ export interface JoinOptions {
    * in the host's SDP) so this player's stack lets oversized messages out.
    */
   remoteMaxMessageSize?: number
+  /** Advertise this max-message-size (libdatachannel players): the host must not send it anything bigger. */
+  localMaxMessageSize?: number
 }
 
 export interface SendOptions {
@@ -196,7 +203,7 @@ export class Player {
         this.note(`state ${s}`)
         if (s === 'failed' || s === 'closed') this.finish(`connection ${s}`)
       }
-    })
+    }, opts.localMaxMessageSize !== undefined ? { maxMessageSize: opts.localMaxMessageSize } : {})
     const url = `${opts.signalingUrl}?peer_id=${encodeURIComponent(this.peerId)}&session_id=${encodeURIComponent(opts.sessionId)}`
     const ws = this.deps.socket(url)
     this.ws = ws

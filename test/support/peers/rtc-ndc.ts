@@ -6,7 +6,7 @@
  * channel silently stops delivering).
  */
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel'
-import { applicationMid, type RtcAdapter, type RtcChannel, type RtcEvents } from './player-core'
+import { applicationMid, type RtcAdapter, type RtcChannel, type RtcEvents, type RtcOptions } from './player-core'
 
 class NdcChannel implements RtcChannel {
   /** Read once: any call on a destroyed channel throws (uncaught in a callback, it aborts the process). */
@@ -44,8 +44,11 @@ class NdcChannel implements RtcChannel {
   }
 }
 
-export function ndcRtc(peerId: string, events: RtcEvents): RtcAdapter {
-  const pc: PeerConnection = new nodeDataChannel.PeerConnection(peerId, { iceServers: [] })
+export function ndcRtc(peerId: string, events: RtcEvents, opts: RtcOptions = {}): RtcAdapter {
+  const pc: PeerConnection = new nodeDataChannel.PeerConnection(peerId, {
+    iceServers: [],
+    ...(opts.maxMessageSize !== undefined ? { maxMessageSize: opts.maxMessageSize } : {})
+  })
   const channels: NdcChannel[] = []
   let mid = '0'
   let closed = false
