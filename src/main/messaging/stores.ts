@@ -32,6 +32,8 @@ export interface StoredError {
   raw?: string
   /** Attempts made (ack-timeout / send failures of an outgoing message). */
   attempts?: number
+  /** Where the frame came from, as the transport names it (the inbox: the message file's name). */
+  source?: string
 }
 
 export interface ErrorStore {

@@ -13,6 +13,7 @@ import { appEvents, appMethods } from './app'
 import { configEvents, configMethods } from './config'
 import { coordinatorEvents, coordinatorMethods } from './coordinator'
 import { hostingEvents, hostingMethods } from './hosting'
+import { inboxEvents, inboxMethods } from './inbox'
 import type { MethodDef } from './define'
 import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
@@ -26,6 +27,7 @@ export * from './requests'
 export * from './metrics'
 export * from './coordinator'
 export * from './hosting'
+export * from './inbox'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -37,7 +39,8 @@ export const methods = {
   ...requestsMethods,
   ...metricsMethods,
   ...coordinatorMethods,
-  ...hostingMethods
+  ...hostingMethods,
+  ...inboxMethods
 } as const
 
 export const events = {
@@ -47,7 +50,8 @@ export const events = {
   ...requestsEvents,
   ...metricsEvents,
   ...coordinatorEvents,
-  ...hostingEvents
+  ...hostingEvents,
+  ...inboxEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------
