@@ -86,7 +86,9 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'hosting.kick': { input: () => ({ sessionId: 'no-such-session', peerId: 'nobody', reason: 'sample' }), expectError: 'not_found' },
   'hosting.notice': { input: () => ({ text: 'a notice nobody hears' }) },
   'hosting.pause': { input: () => ({ reason: 'sample' }) },
-  'hosting.resume': { input: () => undefined }
+  'hosting.resume': { input: () => undefined },
+  'inbox.status': { input: () => undefined },
+  'inbox.errors': { input: () => ({ limit: 10, group: 'main' }) }
 }
 
 /** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
@@ -128,7 +130,8 @@ const EVENT_SAMPLES: { [E in EventName]?: EventSample<E> } = {
     body: 'MariaDB answers again.',
     at: new Date().toISOString()
   }),
-  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>
+  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>,
+  'inbox.changed': async (c) => (await callValue(c, 'inbox.status', undefined)) as EventPayload<'inbox.changed'>
 }
 
 // ---------------------------------------------------------------------------------------------

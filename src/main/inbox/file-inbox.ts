@@ -51,6 +51,8 @@ export interface FileInboxOptions {
   initialGroups?: readonly string[]
   /** Default the process's user id (null: no ownership check). */
   uid?: number | null
+  /** fs.watch the folders (default true; false = the rescan alone: the benchmark's polling baseline). */
+  watch?: boolean
   timers?: Timers
   now?: () => number
 }
@@ -77,9 +79,13 @@ const SWEEP_EVERY_MS = 60 * 60 * 1000
 
 export class FileInbox {
   private readonly groups = new Map<string, Group>()
-  private readonly queue: { group: string; name: string }[] = []
+  /** FIFO of files to handle (an array with a moving head: shift() on 10,000 entries is slow). */
+  private queue: { group: string; name: string }[] = []
+  private head = 0
   private readonly queued = new Set<string>()
   private readonly deferred = new Map<string, unknown>()
+  /** Files this inbox just removed: the watch event of the removal is not worth an open(). */
+  private readonly removed = new Set<string>()
   private active = 0
   private readonly idleWaiters: (() => void)[] = []
   private rootWatcher: fs.FSWatcher | null = null
@@ -111,6 +117,12 @@ export class FileInbox {
     const { narrowed } = await ensurePrivateDir(this.opts.root, this.uid)
     if (narrowed) this.log.warn(`${this.opts.root} was readable by other users; narrowed to 0700`)
     for (const g of this.opts.initialGroups ?? ['main']) await ensureGroupDirs(this.opts.root, g, this.uid)
+    if (this.opts.watch !== false) this.watchRoot()
+    await this.rescan()
+    this.armRescan()
+  }
+
+  private watchRoot(): void {
     try {
       this.rootWatcher = fs.watch(this.opts.root, (_event, name) => {
         if (typeof name === 'string' && isGroupName(name) && !this.groups.has(name)) void this.addGroup(name).catch((err: unknown) => this.warnGroup(name, err))
@@ -123,8 +135,6 @@ export class FileInbox {
     } catch (err) {
       this.log.warn('cannot watch the inbox folder; new groups are found by the rescan', { error: String(err) })
     }
-    await this.rescan()
-    this.armRescan()
   }
 
   /** Stops watching; waits (at most `withinMs`) for the files being handled; closes the endpoints. */
@@ -141,7 +151,8 @@ export class FileInbox {
       g.watcher?.close()
       g.watcher = null
     }
-    this.queue.length = 0
+    this.queue = []
+    this.head = 0
     this.queued.clear()
     if (this.active > 0) {
       let timer: unknown = null
@@ -166,7 +177,7 @@ export class FileInbox {
 
   /** Resolves once nothing is queued or being handled (tests, benchmarks). */
   async idle(): Promise<void> {
-    if (this.active === 0 && this.queue.length === 0) return
+    if (this.active === 0 && this.queueLength() === 0) return
     await new Promise<void>((r) => this.idleWaiters.push(r))
   }
 
@@ -193,7 +204,7 @@ export class FileInbox {
         if (!this.groups.has(name)) await this.addGroup(name)
         const g = this.groups.get(name)
         if (!g) continue
-        if (!g.watcher) this.watch(g)
+        if (!g.watcher && this.opts.watch !== false) this.watch(g)
         for (const file of await fsp.readdir(g.messagesDir)) this.enqueue(g.name, file)
       } catch (err) {
         this.warnGroup(name, err)
@@ -249,7 +260,7 @@ export class FileInbox {
     const g: Group = { name, endpoint, messagesDir: groupDir(this.opts.root, name, 'messages'), watcher: null, handled: 0, failed: 0, lastMessageAt: null }
     this.opts.setupGroup(name, endpoint)
     this.groups.set(name, g)
-    this.watch(g)
+    if (this.opts.watch !== false) this.watch(g)
     this.log.info(`inbox group ${name}: watching ${g.messagesDir}`)
     for (const file of await fsp.readdir(g.messagesDir)) this.enqueue(name, file)
     this.opts.onChange?.()
@@ -274,7 +285,7 @@ export class FileInbox {
   private enqueue(group: string, name: string): void {
     if (this.closed || isTempName(name) || !name.endsWith('.json')) return
     const key = `${group}/${name}`
-    if (this.queued.has(key)) return
+    if (this.removed.delete(key) || this.queued.has(key)) return
     const t = this.deferred.get(key)
     if (t !== undefined) return // waiting out its settle time
     this.queued.add(key)
@@ -282,9 +293,17 @@ export class FileInbox {
     this.pump()
   }
 
+  private queueLength(): number {
+    return this.queue.length - this.head
+  }
+
   private pump(): void {
-    while (!this.closed && this.active < this.opts.settings.concurrency && this.queue.length > 0) {
-      const next = this.queue.shift()!
+    while (!this.closed && this.active < this.opts.settings.concurrency && this.queueLength() > 0) {
+      const next = this.queue[this.head++]!
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head)
+        this.head = 0
+      }
       this.active++
       void this.handleFile(next.group, next.name)
         .catch((err: unknown) => this.throttled.write('error', 'handle', 'handling an inbox file failed', { group: next.group, file: next.name, error: err instanceof Error ? err.message : String(err) }))
@@ -292,7 +311,7 @@ export class FileInbox {
           this.queued.delete(`${next.group}/${next.name}`)
           this.active--
           this.pump()
-          if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((r) => r())
+          if (this.active === 0 && this.queueLength() === 0) this.idleWaiters.splice(0).forEach((r) => r())
         })
     }
   }
@@ -336,7 +355,7 @@ export class FileInbox {
       case 'closed':
         return // left for the next start
       case 'handled':
-        await removeFile(file)
+        await this.remove(group, name, file)
         g.handled++
         g.lastMessageAt = this.now()
         this.opts.afterHandled?.(group, g.endpoint, outcome)
@@ -344,10 +363,10 @@ export class FileInbox {
         return
       case 'duplicate':
         this.duplicates++
-        await removeFile(file)
+        await this.remove(group, name, file)
         return
       case 'ack':
-        await removeFile(file)
+        await this.remove(group, name, file)
         if (outcome.matched) this.opts.onChange?.()
         return
       case 'invalid':
@@ -359,6 +378,14 @@ export class FileInbox {
         return
       }
     }
+  }
+
+  private async remove(group: string, name: string, file: string): Promise<void> {
+    if (this.opts.watch !== false) {
+      if (this.removed.size >= 10_000) this.removed.clear()
+      this.removed.add(`${group}/${name}`)
+    }
+    await removeFile(file)
   }
 
   private defer(group: string, name: string, ms: number): void {

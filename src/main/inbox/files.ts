@@ -11,7 +11,7 @@
  * it, so a reader never sees half a file; readers skip temporary names. Folders are created 0700,
  * files 0600; a file not owned by the reading user is refused unread.
  */
-import { constants as fsc, promises as fsp } from 'node:fs'
+import fs, { constants as fsc, promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { StoredError } from '../messaging/endpoint'
 
@@ -61,15 +61,15 @@ export async function ensureGroupDirs(root: string, group: string, uid: number |
 let tempSeq = 0
 
 /** Writes `data` to `dir/name` through a temporary name and a rename (never a half file). */
-export async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
+export function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
   const tmp = path.join(dir, `.${name}.${process.pid}.${++tempSeq}.tmp`)
-  try {
-    await fsp.writeFile(tmp, data, { mode: 0o600 })
-    await fsp.rename(tmp, path.join(dir, name))
-  } catch (err) {
-    await fsp.unlink(tmp).catch(() => undefined)
-    throw err
-  }
+  return new Promise((resolve, reject) => {
+    const failed = (err: Error): void => fs.unlink(tmp, () => reject(err))
+    fs.writeFile(tmp, data, { mode: 0o600 }, (err) => {
+      if (err) return failed(err)
+      fs.rename(tmp, path.join(dir, name), (err2) => (err2 ? failed(err2) : resolve()))
+    })
+  })
 }
 
 export type ReadResult =
@@ -84,43 +84,46 @@ const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0)
 /**
  * Reads a message file: not through a symlink, only a regular file owned by `uid` (when known),
  * at most `maxBytes`. Never throws for a file that went away (another reader, a sender's cleanup).
+ * Callback fs calls chained under one promise: this runs once per message, and FileHandle's
+ * per-call promises cost more than the file system here.
  */
-export async function readMessageFile(file: string, maxBytes: number, uid: number | null): Promise<ReadResult> {
-  let fh: fsp.FileHandle
-  try {
-    fh = await fsp.open(file, OPEN_FLAGS)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return { kind: 'gone' }
-    if (code === 'ELOOP' || code === 'EISDIR') return { kind: 'not-a-file' }
-    throw err
-  }
-  try {
-    const st = await fh.stat()
-    if (!st.isFile()) return { kind: 'not-a-file' }
-    if (uid !== null && st.uid !== uid) return { kind: 'refused', ownerUid: st.uid }
-    if (st.size > maxBytes) return { kind: 'too-big', size: st.size }
-    // The size stat saw (a writer that does not rename may still be writing: the JSON check catches it).
-    const buf = Buffer.allocUnsafe(st.size)
-    let n = 0
-    while (n < st.size) {
-      const { bytesRead } = await fh.read(buf, n, st.size - n, n)
-      if (bytesRead === 0) break
-      n += bytesRead
-    }
-    return { kind: 'ok', text: buf.toString('utf8', 0, n), mtimeMs: st.mtimeMs }
-  } finally {
-    await fh.close()
-  }
+export function readMessageFile(file: string, maxBytes: number, uid: number | null): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    fs.open(file, OPEN_FLAGS, (err, fd) => {
+      if (err) {
+        if (err.code === 'ENOENT') return resolve({ kind: 'gone' })
+        if (err.code === 'ELOOP' || err.code === 'EISDIR') return resolve({ kind: 'not-a-file' })
+        return reject(err)
+      }
+      const done = (result: ReadResult | Error): void => {
+        fs.close(fd, () => (result instanceof Error ? reject(result) : resolve(result)))
+      }
+      fs.fstat(fd, (err2, st) => {
+        if (err2) return done(err2)
+        if (!st.isFile()) return done({ kind: 'not-a-file' })
+        if (uid !== null && st.uid !== uid) return done({ kind: 'refused', ownerUid: st.uid })
+        if (st.size > maxBytes) return done({ kind: 'too-big', size: st.size })
+        // The size fstat saw (a writer that does not rename may still be writing: the JSON check catches it).
+        const buf = Buffer.allocUnsafe(st.size)
+        let n = 0
+        const more = (): void => {
+          if (n >= st.size) return done({ kind: 'ok', text: buf.toString('utf8', 0, n), mtimeMs: st.mtimeMs })
+          fs.read(fd, buf, n, st.size - n, n, (err3, bytesRead) => {
+            if (err3) return done(err3)
+            if (bytesRead === 0) return done({ kind: 'ok', text: buf.toString('utf8', 0, n), mtimeMs: st.mtimeMs })
+            n += bytesRead
+            more()
+          })
+        }
+        more()
+      })
+    })
+  })
 }
 
 /** Removes a file; a file already gone is fine. */
-export async function removeFile(file: string): Promise<void> {
-  try {
-    await fsp.unlink(file)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
+export function removeFile(file: string): Promise<void> {
+  return new Promise((resolve, reject) => fs.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve())))
 }
 
 /** `2026-12-01T12-00-00-000Z`: an ISO time usable in a file name on every OS. */

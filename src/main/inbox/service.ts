@@ -91,6 +91,7 @@ export class InboxService extends LifecycleService {
     for (const a of this.later) a.abort()
     await this.inbox?.close()
     this.inbox = null
+    this.db?.flush()
     this.changed.cancel()
   }
 

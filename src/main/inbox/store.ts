@@ -63,6 +63,28 @@ function toInboxError(r: ErrorRow): InboxError {
   }
 }
 
+/** Handled ids are committed at least this often (ms) … */
+const FLUSH_MS = 2
+/** … or as soon as this many are waiting. */
+const FLUSH_MAX = 256
+
+interface Deferred {
+  promise: Promise<void>
+  resolve(): void
+  reject(err: Error): void
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => undefined
+  let reject: (err: Error) => void = () => undefined
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  promise.catch(() => undefined) // a batch nobody waits for must not be an unhandled rejection
+  return { promise, resolve, reject }
+}
+
 /** Keeps at most this many error rows (the oldest go). */
 const MAX_ERROR_ROWS = 10_000
 
@@ -72,6 +94,10 @@ export class InboxStore {
   private readonly addStmt: Database.Statement<[string, string, number]>
   private readonly errStmt: Database.Statement<[number, string, string, string, string | null, string | null, string | null]>
   private errorsSincePrune = 0
+  private readonly pending = new Map<string, { group: string; at: number }>()
+  private flushTimer: NodeJS.Timeout | null = null
+  private batch = deferred()
+  private readonly insertMany: (batch: [string, { group: string; at: number }][]) => void
 
   constructor(
     private readonly db: Database.Database,
@@ -79,17 +105,53 @@ export class InboxStore {
   ) {
     this.hasStmt = db.prepare('SELECT 1 AS n FROM inbox_handled WHERE id = ?')
     this.addStmt = db.prepare('INSERT OR IGNORE INTO inbox_handled (id, grp, handled_at) VALUES (?, ?, ?)')
+    this.insertMany = db.transaction((batch: [string, { group: string; at: number }][]) => {
+      for (const [id, p] of batch) this.addStmt.run(id, p.group, p.at)
+    })
     this.errStmt = db.prepare('INSERT INTO inbox_errors (at, grp, stage, error, message_id, type, file) VALUES (?, ?, ?, ?, ?, ?, ?)')
   }
 
   /** The de-duplication store of one group (ids are UUIDs: one table for every group). */
   dedupe(group: string): DedupeStore {
     return {
-      has: (id) => this.cache.has(id) || this.hasStmt.get(id) !== undefined,
+      has: (id) => this.cache.has(id) || this.pending.has(id) || this.hasStmt.get(id) !== undefined,
       add: (id) => {
-        this.addStmt.run(id, group, this.now())
         this.cache.add(id)
+        this.pending.set(id, { group, at: this.now() })
+        return this.committed()
       }
+    }
+  }
+
+  /**
+   * Handled ids are committed in groups (one transaction per FLUSH_MS or FLUSH_MAX ids instead of
+   * one per message: a commit costs more than handling a message here); add() resolves once its
+   * id is committed, and the endpoint ACKs only then.
+   */
+  private committed(): Promise<void> {
+    if (this.pending.size >= FLUSH_MAX) {
+      const done = this.batch
+      this.flush()
+      return done.promise
+    }
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS)
+    return this.batch.promise
+  }
+
+  /** Commits the handled ids not yet committed (also on close). */
+  flush(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    const batch = this.batch
+    this.batch = deferred()
+    if (this.pending.size === 0) return batch.resolve()
+    const rows = [...this.pending]
+    this.pending.clear()
+    try {
+      this.insertMany(rows)
+      batch.resolve()
+    } catch (err) {
+      batch.reject(err instanceof Error ? err : new Error(String(err)))
     }
   }
 

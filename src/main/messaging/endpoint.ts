@@ -303,7 +303,12 @@ export class MessageEndpoint {
     } finally {
       this.inFlight.delete(message.id)
     }
-    this.dedupe.add(message.id)
+    try {
+      await this.dedupe.add(message.id)
+    } catch (err) {
+      // Handled but not remembered: a re-delivery would run it again. Still ACKed (it was handled).
+      this.log?.error('could not remember a handled message id', { id: message.id, error: errorText(err).error })
+    }
     if (message.requiresAck === true) await this.sendAck(message)
     return { kind: 'handled', message: typed, result }
   }

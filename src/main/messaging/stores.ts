@@ -8,7 +8,8 @@ import type { Message } from './envelope'
 /** Ids of messages already handled (a re-delivered id is ACKed again but not handled twice). */
 export interface DedupeStore {
   has(id: string): boolean
-  add(id: string): void
+  /** May return a promise (a store that commits in groups): the ACK waits for it. */
+  add(id: string): void | Promise<void>
 }
 
 /** Where a failure happened. */
