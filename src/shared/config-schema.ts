@@ -41,7 +41,7 @@ export const PollingConfigSchema = z.object({
   batch_size: z.number().int().min(1).max(5000).default(100),
   /** Requests handled at once; AI calls are I/O-bound, so this is well above the core count. */
   worker_count: z.number().int().min(1).max(1024).default(32),
-  max_retries: z.number().int().min(0).max(20).default(3),
+  max_retries: z.number().int().min(0).max(100).default(3),
   /**
    * The lease on claimed rows: a live poller renews its rows every third of this; `processing`
    * rows not renewed for this long (their poller crashed or was killed) go back to pending, so
@@ -131,7 +131,7 @@ export const InboxConfigSchema = z.object({
   /** How long a message WARP Host sends that asks for an ACK waits for it before it is resent (ms). */
   ack_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
   /** Resends after the first try when no ACK comes (then the message goes to the error store). */
-  max_retries: z.number().int().min(0).max(20).default(3),
+  max_retries: z.number().int().min(0).max(100).default(3),
   /** Wait between an ACK timeout and the resend (ms). */
   retry_delay_ms: z.number().int().min(0).max(600_000).default(5000),
   /** The safety-net rescan of every group folder (ms): dropped watch events, new group folders. */
