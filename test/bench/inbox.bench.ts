@@ -200,9 +200,9 @@ function ceiling(n: number): { usPerMessage: number; perSecond: number; usWithRe
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:inbox — ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}, node ${process.versions.node}; tmp ${os.tmpdir()}`)
-  const ceil = ceiling(5000)
-  console.log(`\nbare file-system ceiling (read + write ACK + unlink, one thread, sync): ${f1(ceil.usPerMessage)} µs/message = ${Math.round(ceil.perSecond)} messages/s (${f1(ceil.usWithRename)} µs with the ACK written through a temporary name + rename, as the inbox does)`)
+  const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ')
+  console.log(`bench:inbox — ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}, node ${process.versions.node}; tmp ${os.tmpdir()}; load average ${load()}`)
+  const ceilings = [ceiling(3000)]
 
   const results: Record<string, { lat: Awaited<ReturnType<typeof latencyRun>>; sus: Awaited<ReturnType<typeof sustainedRun>>; cpuMs: number | null }> = {}
   for (const [label, watch] of [
@@ -215,12 +215,18 @@ async function main(): Promise<void> {
       const sus = await sustainedRun(child, SUSTAINED)
       const cpu = await child.stop()
       results[label] = { lat, sus, cpuMs: cpu?.cpuMs ?? null }
+      ceilings.push(ceiling(3000))
     } catch (err) {
       await child.stop()
       throw err
     }
   }
 
+  // The machine is shared: the ceiling is measured before, between and after; the best one is the machine's.
+  const ceil = ceilings.reduce((a, b) => (b.usPerMessage < a.usPerMessage ? b : a))
+  console.log(
+    `\nbare file-system ceiling (read + write ACK + unlink, one thread, sync; best of ${ceilings.length}: ${ceilings.map((c) => f1(c.usPerMessage)).join(', ')} µs): ${f1(ceil.usPerMessage)} µs/message = ${Math.round(ceil.perSecond)} messages/s (${f1(ceil.usWithRename)} µs with the ACK written through a temporary name + rename, as the inbox does); load average now ${load()}`
+  )
   console.log(`\nwrite → ACK latency at ${RATE} messages/s offered for ${SECONDS} s (requiresAck heartbeats, one writer):`)
   for (const [label, r] of Object.entries(results)) {
     console.log(`  ${label.padEnd(30)} p50 ${f1(r.lat.p50).padStart(7)} ms   p99 ${f1(r.lat.p99).padStart(7)} ms   max ${f1(r.lat.max).padStart(7)} ms   (${r.lat.count} messages, ${r.lat.lost} without ACK)`)
@@ -234,6 +240,8 @@ async function main(): Promise<void> {
     )
   }
   const ours = results['fs.watch + rescan (ours)']!
+  const ceilRename = 1e6 / ceil.usWithRename
+  console.log(`ours against the ceiling with the temporary name + rename: ${((ours.sus.perSecond / ceilRename) * 100).toFixed(0)} % (${Math.round(ceilRename)}/s)`)
   console.log(
     `\ngoals: p50 ≤ 10 ms ${ours.lat.p50 <= 10 ? 'met' : 'NOT met'}, p99 ≤ 50 ms ${ours.lat.p99 <= 50 ? 'met' : 'NOT met'}, ≥ 5,000 messages/s ${ours.sus.perSecond >= 5000 ? 'met' : 'NOT met'}`
   )

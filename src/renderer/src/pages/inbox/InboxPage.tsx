@@ -18,6 +18,7 @@ import { activateInbox, loadMoreErrors, useInboxStore } from '../../stores/inbox
 import { describeError } from '../../stores/requests-model'
 import '../../components/requests/requests.css'
 import '../hosts/hosts.css'
+import './inbox.css'
 
 export function InboxPage(): React.JSX.Element {
   const phase = useInboxStore((s) => s.phase)
@@ -78,7 +79,7 @@ function InboxBody({ status }: { status: InboxStatus }): React.JSX.Element {
         />
       </section>
 
-      <section className="card" aria-labelledby="inbox-groups-heading">
+      <section className="card inbox-panel" aria-labelledby="inbox-groups-heading">
         <h2 id="inbox-groups-heading">Groups</h2>
         {status.groups.length === 0 ? (
           <p className="muted">No group folders yet.</p>
@@ -110,7 +111,7 @@ function InboxBody({ status }: { status: InboxStatus }): React.JSX.Element {
         )}
       </section>
 
-      <section className="card" aria-labelledby="inbox-pending-heading">
+      <section className="card inbox-panel" aria-labelledby="inbox-pending-heading">
         <h2 id="inbox-pending-heading">Answers waiting for an ACK ({status.pendingAcks.length})</h2>
         {status.pendingAcks.length === 0 ? (
           <p className="muted" data-testid="inbox-pending-empty">
@@ -148,7 +149,7 @@ function InboxBody({ status }: { status: InboxStatus }): React.JSX.Element {
         )}
       </section>
 
-      <section className="card" aria-labelledby="inbox-errors-heading">
+      <section className="card inbox-panel" aria-labelledby="inbox-errors-heading">
         <h2 id="inbox-errors-heading">
           Error store ({status.errorCount.toLocaleString()}
           {status.errorCount > errors.length ? `, newest ${errors.length} shown` : ''})
@@ -202,7 +203,7 @@ function ErrorTable({ errors, now }: { errors: InboxError[]; now: number }): Rea
               </td>
               <td className="inbox-why">{e.error}</td>
               <td>{e.messageId ? <code title={e.type ?? undefined}>{e.messageId}</code> : <span className="muted">—</span>}</td>
-              <td>{e.file ? <code>{e.file}</code> : <span className="muted">—</span>}</td>
+              <td>{e.file ? <code className="inbox-file" title={e.file}>{e.file.replace(/^errors\/\d{4}-\d\d-\d\dT[\d-]+Z-/, 'errors/…-')}</code> : <span className="muted">—</span>}</td>
             </tr>
           ))}
         </tbody>
