@@ -140,6 +140,7 @@ export class InboxService extends LifecycleService {
       InboxCommandPayloadSchema
     )
     endpoint.on('heartbeat', (p) => {
+      if (this.lastHeartbeat.size >= 1000) this.lastHeartbeat.clear()
       this.lastHeartbeat.set(`${group}/${p.processId}`, this.o.clock.now())
     })
   }
