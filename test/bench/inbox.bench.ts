@@ -11,7 +11,8 @@
  * - the same with the polling baseline (the same channel with fs.watch off and a 1 s rescan);
  * - the ceiling: read, write the ACK, unlink, in a tight synchronous loop in one thread; ours as a
  *   fraction of it.
- * Options: --messages N (sustained, default 10,000), --rate R (default 1,000/s), --seconds S (5).
+ * Options: --messages N (sustained, default 10,000), --rate R (default 1,000/s), --seconds S (5),
+ * --sync (also ours with the file operations synchronous on the event loop, for comparison).
  * The machine is shared and noisy: compare ratios within one run.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -59,12 +60,12 @@ interface Child {
   stop(): Promise<{ cpuMs: number } | null>
 }
 
-async function startChild(watch: boolean): Promise<Child> {
+async function startChild(watch: boolean, io: 'async' | 'sync' = 'async'): Promise<Child> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-bench-'))
   const settings = watch ? { rescan_ms: 10_000, concurrency: 16 } : { rescan_ms: 1000, concurrency: 16 }
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/inbox-child.ts')], {
     cwd: root,
-    env: { ...process.env, INBOX_BENCH: JSON.stringify({ dataDir, watch, settings }) },
+    env: { ...process.env, INBOX_BENCH: JSON.stringify({ dataDir, watch, settings, io }) },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   let out = ''
@@ -205,11 +206,12 @@ async function main(): Promise<void> {
   const ceilings = [ceiling(3000)]
 
   const results: Record<string, { lat: Awaited<ReturnType<typeof latencyRun>>; sus: Awaited<ReturnType<typeof sustainedRun>>; cpuMs: number | null }> = {}
-  for (const [label, watch] of [
-    ['fs.watch + rescan (ours)', true],
-    ['1 s polling loop (baseline)', false]
+  for (const [label, watch, io] of [
+    ['fs.watch + rescan (ours)', true, 'async'],
+    ['1 s polling loop (baseline)', false, 'async'],
+    ...(args.includes('--sync') ? ([['ours, file I/O sync on the loop', true, 'sync']] as const) : [])
   ] as const) {
-    const child = await startChild(watch)
+    const child = await startChild(watch, io)
     try {
       const lat = await latencyRun(child, RATE, SECONDS)
       const sus = await sustainedRun(child, SUSTAINED)

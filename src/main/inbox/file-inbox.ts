@@ -22,7 +22,7 @@ import type { Logger } from '../logging/logger'
 import { ThrottledLog } from '../logging/throttled-log'
 import { MessageEndpoint, type DedupeStore, type DeliveryOutcome, type ErrorStore, type StoredError, type Timers } from '../messaging/endpoint'
 import type { Message } from '../messaging/envelope'
-import { currentUid, ensureGroupDirs, ensurePrivateDir, errorFileName, groupDir, isGroupName, isTempName, readMessageFile, removeFile, writeFileAtomic } from './files'
+import { ASYNC_IO, currentUid, ensureGroupDirs, ensurePrivateDir, errorFileName, groupDir, isGroupName, isTempName, removeFile, writeFileAtomic, type FileIo } from './files'
 import type { InboxErrorStage } from './store'
 
 export type InboxSettings = Pick<
@@ -53,6 +53,8 @@ export interface FileInboxOptions {
   uid?: number | null
   /** fs.watch the folders (default true; false = the rescan alone: the benchmark's polling baseline). */
   watch?: boolean
+  /** The hot path's file operations (default ASYNC_IO). */
+  io?: FileIo
   timers?: Timers
   now?: () => number
 }
@@ -98,6 +100,7 @@ export class FileInbox {
   private readonly now: () => number
   private readonly log: Logger
   private readonly throttled: ThrottledLog
+  private readonly io: FileIo
   duplicates = 0
 
   constructor(private readonly opts: FileInboxOptions) {
@@ -106,6 +109,7 @@ export class FileInbox {
     this.now = opts.now ?? Date.now
     this.log = opts.log
     this.throttled = new ThrottledLog(opts.log, 10_000)
+    this.io = opts.io ?? ASYNC_IO
   }
 
   get root(): string {
@@ -251,8 +255,8 @@ export class FileInbox {
       now: this.now,
       log: this.log.scope(`inbox:${name}`),
       send: async (frame) => {
-        if ('ack' in frame && typeof frame.ack === 'string') await writeFileAtomic(acks, `${frame.ack}.ack`, JSON.stringify(frame))
-        else if ('id' in frame && typeof frame.id === 'string') await writeFileAtomic(responses, `${frame.id}.json`, JSON.stringify(frame))
+        if ('ack' in frame && typeof frame.ack === 'string') await this.io.writeAtomic(acks, `${frame.ack}.ack`, JSON.stringify(frame))
+        else if ('id' in frame && typeof frame.id === 'string') await this.io.writeAtomic(responses, `${frame.id}.json`, JSON.stringify(frame))
         else return false
       },
       onError: () => this.opts.onChange?.()
@@ -320,7 +324,7 @@ export class FileInbox {
     const g = this.groups.get(group)
     if (!g || this.closed) return
     const file = path.join(g.messagesDir, name)
-    const read = await readMessageFile(file, this.opts.settings.max_message_bytes, this.uid)
+    const read = await this.io.read(file, this.opts.settings.max_message_bytes, this.uid)
     if (read.kind === 'gone' || read.kind === 'not-a-file') return
     if (read.kind === 'refused') {
       const e = { at: this.now(), stage: 'refused' as const, error: `file owned by user ${read.ownerUid}, not by this app's user (${this.uid ?? '?'}): refused unread`, group, source: name }
@@ -385,7 +389,7 @@ export class FileInbox {
       if (this.removed.size >= 10_000) this.removed.clear()
       this.removed.add(`${group}/${name}`)
     }
-    await removeFile(file)
+    await this.io.remove(file)
   }
 
   private defer(group: string, name: string, ms: number): void {

@@ -136,3 +136,13 @@ export function errorFileName(e: Pick<StoredError, 'at' | 'messageId' | 'source'
   const base = e.messageId !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(e.messageId) ? e.messageId : (e.source ?? 'frame').replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)
   return `${fileStamp(e.at)}-${base}.json`
 }
+
+/** The file operations of the inbox's hot path (swappable: the benchmark compares variants). */
+export interface FileIo {
+  read(file: string, maxBytes: number, uid: number | null): Promise<ReadResult>
+  writeAtomic(dir: string, name: string, data: string): Promise<void>
+  remove(file: string): Promise<void>
+}
+
+/** libuv's thread pool (the default): the event loop never waits for the disk. */
+export const ASYNC_IO: FileIo = { read: readMessageFile, writeAtomic: writeFileAtomic, remove: removeFile }
