@@ -63,9 +63,7 @@ function toInboxError(r: ErrorRow): InboxError {
   }
 }
 
-/** Handled ids are committed at least this often (ms) … */
-const FLUSH_MS = 2
-/** … or as soon as this many are waiting. */
+/** Handled ids are committed once per event-loop turn, or as soon as this many are waiting. */
 const FLUSH_MAX = 256
 
 interface Deferred {
@@ -95,7 +93,7 @@ export class InboxStore {
   private readonly errStmt: Database.Statement<[number, string, string, string, string | null, string | null, string | null]>
   private errorsSincePrune = 0
   private readonly pending = new Map<string, { group: string; at: number }>()
-  private flushTimer: NodeJS.Timeout | null = null
+  private flushTimer: NodeJS.Immediate | null = null
   private batch = deferred()
   private readonly insertMany: (batch: [string, { group: string; at: number }][]) => void
 
@@ -124,9 +122,9 @@ export class InboxStore {
   }
 
   /**
-   * Handled ids are committed in groups (one transaction per FLUSH_MS or FLUSH_MAX ids instead of
-   * one per message: a commit costs more than handling a message here); add() resolves once its
-   * id is committed, and the endpoint ACKs only then.
+   * Handled ids are committed in groups (one transaction per event-loop turn, or per FLUSH_MAX ids,
+   * instead of one per message: a commit costs more than handling a message here); add() resolves
+   * once its id is committed, and the endpoint ACKs only then.
    */
   private committed(): Promise<void> {
     if (this.pending.size >= FLUSH_MAX) {
@@ -134,13 +132,13 @@ export class InboxStore {
       this.flush()
       return done.promise
     }
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS)
+    this.flushTimer ??= setImmediate(() => this.flush())
     return this.batch.promise
   }
 
   /** Commits the handled ids not yet committed (also on close). */
   flush(): void {
-    if (this.flushTimer !== null) clearTimeout(this.flushTimer)
+    if (this.flushTimer !== null) clearImmediate(this.flushTimer)
     this.flushTimer = null
     const batch = this.batch
     this.batch = deferred()
