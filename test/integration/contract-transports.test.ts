@@ -91,7 +91,9 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'shell.info': { input: () => undefined },
   'shell.setLaunchAtLogin': { input: () => ({ enabled: true }), expectError: 'unavailable' },
   'shell.checkForUpdates': { input: () => undefined, expectError: 'unavailable' },
-  'shell.installUpdate': { input: () => undefined, expectError: 'unavailable' }
+  'shell.installUpdate': { input: () => undefined, expectError: 'unavailable' },
+  'inbox.status': { input: () => undefined },
+  'inbox.errors': { input: () => ({ limit: 10, group: 'main' }) }
 }
 
 /** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
@@ -134,7 +136,8 @@ const EVENT_SAMPLES: { [E in EventName]?: EventSample<E> } = {
     at: new Date().toISOString()
   }),
   'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>,
-  'shell.changed': async (c) => (await callValue(c, 'shell.info', undefined)) as EventPayload<'shell.changed'>
+  'shell.changed': async (c) => (await callValue(c, 'shell.info', undefined)) as EventPayload<'shell.changed'>,
+  'inbox.changed': async (c) => (await callValue(c, 'inbox.status', undefined)) as EventPayload<'inbox.changed'>
 }
 
 // ---------------------------------------------------------------------------------------------

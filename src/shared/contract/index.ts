@@ -13,6 +13,7 @@ import { appEvents, appMethods } from './app'
 import { configEvents, configMethods } from './config'
 import { coordinatorEvents, coordinatorMethods } from './coordinator'
 import { hostingEvents, hostingMethods } from './hosting'
+import { inboxEvents, inboxMethods } from './inbox'
 import type { MethodDef } from './define'
 import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
@@ -28,6 +29,7 @@ export * from './metrics'
 export * from './coordinator'
 export * from './hosting'
 export * from './shell'
+export * from './inbox'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -40,7 +42,8 @@ export const methods = {
   ...metricsMethods,
   ...coordinatorMethods,
   ...hostingMethods,
-  ...shellMethods
+  ...shellMethods,
+  ...inboxMethods
 } as const
 
 export const events = {
@@ -51,7 +54,8 @@ export const events = {
   ...metricsEvents,
   ...coordinatorEvents,
   ...hostingEvents,
-  ...shellEvents
+  ...shellEvents,
+  ...inboxEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from 'react'
 import { HostsPage } from './hosts/HostsPage'
+import { InboxPage } from './inbox/InboxPage'
 import { LogsPage } from './logs/LogsPage'
 import { OverviewPage } from './OverviewPage'
 import { RequestsPage } from './requests/RequestsPage'
@@ -34,6 +35,7 @@ export const ROUTES: readonly PageRoute[] = [
     planned: true,
     component: unavailablePage('Training', 'It will let you submit training jobs and follow their live progress, charts and history.')
   },
+  { path: 'inbox', label: 'Inbox', component: InboxPage, services: ['inbox'] },
   { path: 'logs', label: 'Logs', component: LogsPage },
   { path: 'settings', label: 'Settings', component: SettingsPage }
 ]

@@ -11,6 +11,7 @@ import {
   DatabaseConfigSchema,
   DesktopConfigSchema,
   HostingConfigSchema,
+  InboxConfigSchema,
   LoggingConfigSchema,
   PollingConfigSchema,
   SECRET_KEYS,
@@ -159,6 +160,23 @@ export const SECTIONS: SectionDef[] = [
         placeholder: 'training.completed, service.recovered'
       },
       auto_update: { label: 'Automatic updates', kind: 'boolean', help: 'Checks 10 s after start and every 4 hours; a downloaded update installs on restart.' }
+    })
+  },
+  {
+    id: 'inbox',
+    title: 'Inbox',
+    description: 'Messages and operator commands from local programs, dropped as files into <data folder>/ipc/<group>/messages/ (or sent with `warp-host send`).',
+    fields: fieldsOf('inbox', InboxConfigSchema, {
+      enabled: { label: 'Enabled', kind: 'boolean', help: 'Watch the ipc folder and answer operator commands.' },
+      ack_timeout_ms: { label: 'ACK timeout (ms)', kind: 'number', help: 'A message sent with requiresAck is resent when no ACK came within this time.' },
+      max_retries: { label: 'Resends', kind: 'number', help: 'Resends after the first try; then the message goes to the error store.' },
+      retry_delay_ms: { label: 'Retry delay (ms)', kind: 'number', help: 'Wait between an ACK timeout and the resend.' },
+      rescan_ms: { label: 'Rescan (ms)', kind: 'number', help: 'Safety-net rescan of every group folder (file watching can miss events); new group folders appear within it.' },
+      settle_ms: { label: 'Settle time (ms)', kind: 'number', help: 'A file that is not valid JSON yet gets this long before it goes to errors/.' },
+      max_message_bytes: { label: 'Max message size (bytes)', kind: 'number' },
+      concurrency: { label: 'Files at once', kind: 'number', help: 'Message files handled in parallel.' },
+      ack_responses: { label: 'Answers need an ACK', kind: 'boolean', help: 'Answers ask the sender to ACK them ({"ack": id} in messages/) and are resent until it does.' },
+      retention_hours: { label: 'Retention (hours)', kind: 'number', help: 'Uncollected ACK and response files are removed after this; handled ids are remembered as long (de-duplication).' }
     })
   }
 ]
