@@ -124,6 +124,35 @@ export const HostingConfigSchema = z.object({
   turn_credential: z.string().max(256).default('')
 })
 
+/** A RabbitMQ queue or exchange name (AMQP: at most 255 bytes, no spaces here). */
+const amqpName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255)
+  .regex(/^[\w.:-]+$/, 'letters, digits, dot, colon, dash and underscore only')
+
+/** Training jobs over RabbitMQ (spec-training.md); env names from the AI service's seed. */
+export const TrainingConfigSchema = z.object({
+  /** ENABLE_RABBITMQ: without it the Training page shows the stored history only. */
+  enabled: z.boolean().default(false),
+  host: host.default('localhost'),
+  port: port.default(5672),
+  user: z.string().max(256).default('guest'),
+  password: z.string().max(256).default('guest'),
+  vhost: z.string().max(255).default('/'),
+  /** amqps:// (TLS) instead of amqp://. */
+  ssl: z.boolean().default(false),
+  request_queue: amqpName.default('train_request_q'),
+  result_queue: amqpName.default('train_result_q'),
+  update_queue: amqpName.default('train_update_q'),
+  /** Where rejected (malformed) messages go: this exchange and a queue bound to it; empty = no DLX. */
+  dead_letter_exchange: z.union([z.literal(''), amqpName]).default('train_dlx'),
+  dead_letter_queue: amqpName.default('train_dead_q'),
+  /** Unacknowledged messages the broker sends ahead (the ingest batches up to this). */
+  prefetch: z.number().int().min(1).max(10_000).default(500)
+})
+
 export const ConfigSchema = z.object({
   /** Where the app keeps its database, logs, tokens (WARP_HOST_DATA_DIR). Empty = platform default. */
   data_dir: z.string().default(''),
@@ -133,14 +162,15 @@ export const ConfigSchema = z.object({
   logging: LoggingConfigSchema.prefault({}),
   admin: AdminConfigSchema.prefault({}),
   coordinator: CoordinatorConfigSchema.prefault({}),
-  hosting: HostingConfigSchema.prefault({})
+  hosting: HostingConfigSchema.prefault({}),
+  training: TrainingConfigSchema.prefault({})
 })
 
 export type Config = z.output<typeof ConfigSchema>
 export type ConfigSection = Exclude<keyof Config, 'data_dir'>
 
 /** Dotted keys whose values are secrets: never sent to the renderer, stored through the secret store. */
-export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential'] as const
+export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential', 'training.password'] as const
 export type SecretKey = (typeof SECRET_KEYS)[number]
 
 /** Environment variables that override the file, with the dotted key each sets. */
@@ -174,7 +204,17 @@ export const ENV_OVERRIDES = {
   HOST_TICK_MS: 'hosting.tick_ms',
   ICE_SERVERS: 'hosting.ice_servers',
   TURN_USERNAME: 'hosting.turn_username',
-  TURN_CREDENTIAL: 'hosting.turn_credential'
+  TURN_CREDENTIAL: 'hosting.turn_credential',
+  ENABLE_RABBITMQ: 'training.enabled',
+  RABBITMQ_HOST: 'training.host',
+  RABBITMQ_PORT: 'training.port',
+  RABBITMQ_USER: 'training.user',
+  RABBITMQ_PASSWORD: 'training.password',
+  RABBITMQ_VHOST: 'training.vhost',
+  RABBITMQ_SSL: 'training.ssl',
+  TRAIN_REQUEST_QUEUE: 'training.request_queue',
+  TRAIN_RESULT_QUEUE: 'training.result_queue',
+  TRAIN_UPDATE_QUEUE: 'training.update_queue'
 } as const satisfies Record<string, string>
 export type EnvName = keyof typeof ENV_OVERRIDES
 
@@ -200,7 +240,8 @@ export const ConfigPatchSchema = z
     logging: patchOf(LoggingConfigSchema).optional(),
     admin: patchOf(AdminConfigSchema).optional(),
     coordinator: patchOf(CoordinatorConfigSchema).optional(),
-    hosting: patchOf(HostingConfigSchema).optional()
+    hosting: patchOf(HostingConfigSchema).optional(),
+    training: patchOf(TrainingConfigSchema).optional()
   })
   .strict()
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>

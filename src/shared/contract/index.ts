@@ -18,6 +18,7 @@ import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
 import type { EventName as EventNameFromList, MethodName as MethodNameFromList } from './names'
 import { requestsEvents, requestsMethods } from './requests'
+import { trainingEvents, trainingMethods } from './training'
 
 export * from './app'
 export * from './config'
@@ -26,6 +27,7 @@ export * from './requests'
 export * from './metrics'
 export * from './coordinator'
 export * from './hosting'
+export * from './training'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -37,7 +39,8 @@ export const methods = {
   ...requestsMethods,
   ...metricsMethods,
   ...coordinatorMethods,
-  ...hostingMethods
+  ...hostingMethods,
+  ...trainingMethods
 } as const
 
 export const events = {
@@ -47,7 +50,8 @@ export const events = {
   ...requestsEvents,
   ...metricsEvents,
   ...coordinatorEvents,
-  ...hostingEvents
+  ...hostingEvents,
+  ...trainingEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------
