@@ -86,7 +86,19 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'hosting.kick': { input: () => ({ sessionId: 'no-such-session', peerId: 'nobody', reason: 'sample' }), expectError: 'not_found' },
   'hosting.notice': { input: () => ({ text: 'a notice nobody hears' }) },
   'hosting.pause': { input: () => ({ reason: 'sample' }) },
-  'hosting.resume': { input: () => undefined }
+  'hosting.resume': { input: () => undefined },
+  'training.info': { input: () => undefined },
+  'training.jobs': { input: () => ({ limit: 10 }) },
+  'training.job': { input: () => ({ jobId: 'no-such-job' }), expectError: 'not_found' },
+  // RabbitMQ is off in this runtime (ENABLE_RABBITMQ defaults to false): submitting says so.
+  'training.submit': {
+    input: () => ({
+      dataset: { name: 'sample', s3_prefix: 'datasets/sample/' },
+      output: { prefix: 'models/yolov8n', model_name: 'sample.pt' },
+      hyperparams: { model: 'yolov8n', epochs: 3, batch: 16, imgsz: 640 }
+    }),
+    expectError: 'unavailable'
+  }
 }
 
 /** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
@@ -128,7 +140,14 @@ const EVENT_SAMPLES: { [E in EventName]?: EventSample<E> } = {
     body: 'MariaDB answers again.',
     at: new Date().toISOString()
   }),
-  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>
+  'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>,
+  'training.changed': async (c) => ({
+    info: (await callValue(c, 'training.info', undefined)) as EventPayload<'training.changed'>['info'],
+    jobs: [],
+    epochs: [{ jobId: 'abc12345', epoch: 15, totalEpochs: 100, progress: 15, metrics: { train_loss: 0.0234, mAP50: 0.789 }, at: new Date().toISOString() }],
+    truncated: false,
+    at: new Date().toISOString()
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
