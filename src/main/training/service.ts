@@ -138,7 +138,7 @@ export class TrainingService extends LifecycleService {
       await this.openBroker()
     } catch (err) {
       this.brokerError = err instanceof Error ? err.message : String(err)
-      throw new Error(`RabbitMQ at ${brokerUrl(c)}: ${this.brokerError}`)
+      throw new Error(`RabbitMQ at ${brokerUrl(c)}: ${this.brokerError}`, { cause: err })
     }
   }
 
@@ -379,7 +379,7 @@ export class TrainingService extends LifecycleService {
     if (!this.pendingInfo && this.pendingJobs.size === 0 && this.pendingEpochs.length === 0 && !this.pendingTruncated) return
     this.lastPushAt = performance.now()
     const now = this.o.clock.now()
-    let jobs: TrainingJobSummary[] = []
+    let jobs: TrainingJobSummary[]
     let info: TrainingInfo | undefined
     try {
       jobs = this.tracker.summaries(this.pendingJobs, now)
@@ -462,7 +462,7 @@ export class TrainingService extends LifecycleService {
       await conn.publish(this.cfg.request_queue, Buffer.from(JSON.stringify(request)), request.job_id)
     } catch (err) {
       this.tracker.withdraw(request.job_id)
-      throw new Error(`RabbitMQ did not take the request: ${err instanceof Error ? err.message : String(err)}`)
+      throw new Error(`RabbitMQ did not take the request: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
     this.m?.published()
     this.o.log.info('published a training request', { jobId: request.job_id, queue: this.cfg.request_queue, dataset: request.dataset.name, model: request.hyperparams.model })

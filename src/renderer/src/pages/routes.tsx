@@ -8,6 +8,7 @@ import { LogsPage } from './logs/LogsPage'
 import { OverviewPage } from './OverviewPage'
 import { RequestsPage } from './requests/RequestsPage'
 import { SettingsPage } from './settings/SettingsPage'
+import { TrainingPage } from './training/TrainingPage'
 import { unavailablePage } from './UnavailablePage'
 
 export interface PageRoute {
@@ -32,12 +33,7 @@ export const ROUTES: readonly PageRoute[] = [
     component: unavailablePage('Sessions', 'It will list the zone sessions this host serves with their connected players and per-peer quality, and let you end a session.')
   },
   { path: 'hosts', label: 'Hosts', component: HostsPage, services: ['coordinator'] },
-  {
-    path: 'training',
-    label: 'Training',
-    planned: true,
-    component: unavailablePage('Training', 'It will let you submit training jobs and follow their live progress, charts and history.')
-  },
+  { path: 'training', label: 'Training', component: TrainingPage, services: ['training'] },
   { path: 'logs', label: 'Logs', component: LogsPage },
   { path: 'settings', label: 'Settings', component: SettingsPage }
 ]
