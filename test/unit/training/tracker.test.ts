@@ -136,3 +136,17 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp(undefined, 7)).toBe(7)
   })
 })
+
+describe('parseMessage fast path', () => {
+  it('gives what the schema gives for well-formed epoch updates, and the schema decides the rest', () => {
+    const good = { type: 'epoch_update', job_id: 'abc12345', status: 'running', current_epoch: 15, total_epochs: 100, progress: 15.0, metrics: { train_loss: 0.0234, mAP50: null }, timestamp: '2024-01-15T10:30:45.123456' }
+    const r = parseMessage(Buffer.from(JSON.stringify(good)))
+    expect(r).toEqual({ ok: true, message: good })
+    expect(parseMessage(Buffer.from(JSON.stringify({ type: 'epoch_update', job_id: 'a', current_epoch: 1 })))).toEqual({ ok: true, message: { type: 'epoch_update', job_id: 'a', current_epoch: 1, metrics: {} } })
+    // Trimmed by the schema, refused where the schema refuses.
+    expect(parseMessage(Buffer.from(JSON.stringify({ type: 'epoch_update', job_id: ' a ', current_epoch: 1 })))).toMatchObject({ ok: true, message: { job_id: 'a' } })
+    expect(parseMessage(Buffer.from(JSON.stringify({ type: 'epoch_update', job_id: 'a', current_epoch: 1.5 })))).toMatchObject({ ok: false })
+    expect(parseMessage(Buffer.from(JSON.stringify({ type: 'epoch_update', job_id: 'a', current_epoch: 1, metrics: { x: 'high' } })))).toMatchObject({ ok: false, reason: expect.stringContaining('metrics.x') })
+    expect(parseMessage(Buffer.from(JSON.stringify({ type: 'epoch_update', job_id: 'a', current_epoch: 1, total_epochs: 0 })))).toMatchObject({ ok: false })
+  })
+})

@@ -18,6 +18,11 @@ import { emptySeries, mergeEpochs, mergeJobs, sortJobs, type EpochSeries } from 
 export * from './training-model'
 
 export const JOBS_LIMIT = 200
+/**
+ * Pushes are applied together at most this often: the host pushes every 100 ms while jobs stream;
+ * a quarter second keeps the charts live and the page's frames short (bench:training).
+ */
+export const APPLY_MS = 250
 
 interface Snapshot {
   info: TrainingInfo
@@ -128,24 +133,43 @@ export const useTrainingStore = create<TrainingStore>((set, get) => {
     for (const id of keep) loadSeries(id)
   }
 
-  const onChanged = (p: TrainingChanged, invalidate: () => void): void => {
+  /** Pushes received since the last apply (applied together, at most every APPLY_MS). */
+  let queued: TrainingChanged[] = []
+  let applyTimer: ReturnType<typeof setTimeout> | null = null
+  let lastApply = 0
+
+  const applyQueued = (invalidate: () => void): void => {
+    applyTimer = null
+    lastApply = Date.now()
+    const batch = queued
+    queued = []
     const st = get()
     const patch: Partial<TrainingState> = {}
-    if (p.info) patch.info = p.info
-    if (p.jobs.length > 0) patch.jobs = mergeJobs(st.jobs, p.jobs)
-    if (p.epochs.length > 0) {
+    let info: TrainingInfo | undefined
+    for (const p of batch) info = p.info ?? info
+    if (info) patch.info = info
+    const jobs = batch.flatMap((p) => p.jobs)
+    if (jobs.length > 0) patch.jobs = mergeJobs(st.jobs, jobs)
+    const epochs = batch.flatMap((p) => p.epochs)
+    if (epochs.length > 0) {
       let touched: Record<string, EpochSeries> | null = null
       for (const [jobId, s] of Object.entries(st.series)) {
-        const mine = p.epochs.filter((e) => e.jobId === jobId)
+        const mine = epochs.filter((e) => e.jobId === jobId)
         if (mine.length > 0 && mergeEpochs(s, mine)) (touched ??= { ...st.series })[jobId] = { ...s }
       }
       if (touched) patch.series = touched
     }
     if (Object.keys(patch).length > 0) set(patch)
-    if (p.truncated) {
+    if (batch.some((p) => p.truncated)) {
       invalidate()
       reloadSeries()
     }
+  }
+
+  const onChanged = (p: TrainingChanged, invalidate: () => void): void => {
+    queued.push(p)
+    if (applyTimer !== null) return
+    applyTimer = setTimeout(() => applyQueued(invalidate), Math.max(0, lastApply + APPLY_MS - Date.now()))
   }
 
   const snapshot = createLiveResource<Snapshot>({

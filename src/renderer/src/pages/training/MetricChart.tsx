@@ -90,9 +90,11 @@ export function MetricChart({ title, lines, data, version, height = 180, testId 
     }
   }, [linesKey, height, dark])
 
+  // New data is drawn once per version, in the next animation frame (never twice in one frame).
   useEffect(() => {
-    plot.current?.setData(data)
-  }, [version, data])
+    const raf = requestAnimationFrame(() => plot.current?.setData(dataRef.current))
+    return () => cancelAnimationFrame(raf)
+  }, [version])
 
   const n = data[0].length
   return (

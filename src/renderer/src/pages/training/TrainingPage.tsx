@@ -6,7 +6,7 @@
  * overlaying one metric of the compared jobs, and the form that submits a job (validated with the
  * contract's schema before anything is published). Live through the training store.
  */
-import { useEffect, useId, useState } from 'react'
+import { memo, useEffect, useId, useState } from 'react'
 import type { TrainingInfo, TrainingJobSummary, Metrics } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatDateTime, formatDuration } from '../../components/format'
@@ -184,7 +184,7 @@ function ProgressBar({ job }: { job: TrainingJobSummary }): React.JSX.Element {
         aria-valuenow={pct}
         aria-valuetext={`epoch ${epochText(job)}`}
       >
-        <span style={{ width: `${pct}%` }} />
+        <span style={{ transform: `scaleX(${pct / 100})` }} />
       </div>
       <span className="tr-progress__text">epoch {epochText(job)}</span>
     </div>
@@ -206,7 +206,6 @@ function JobsTable(): React.JSX.Element {
       </section>
     )
   }
-  const store = useTrainingStore.getState()
   return (
     <section className="tr-jobs" aria-label="Jobs">
       <div className="tr-table-wrap">
@@ -224,44 +223,50 @@ function JobsTable(): React.JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {jobs.map((j) => {
-              const dur = jobDurationSeconds(j, now)
-              return (
-                <tr key={j.jobId} data-job={j.jobId} data-status={j.status} aria-selected={j.jobId === selectedId} className={j.jobId === selectedId ? 'is-selected' : undefined}>
-                  <td>
-                    <input type="checkbox" className="checkbox" aria-label={`Compare job ${j.jobId}`} checked={compareIds.includes(j.jobId)} onChange={() => store.toggleCompare(j.jobId)} />
-                  </td>
-                  <td>
-                    <button type="button" className="link-button tr-job-link" onClick={() => store.select(j.jobId)} aria-label={`Show job ${j.jobId}`}>
-                      <code>{j.jobId}</code>
-                    </button>
-                    <span className="tr-sub">
-                      {j.datasetName ?? 'submitted elsewhere'}
-                      {j.model ? ` · ${j.model}` : ''}
-                    </span>
-                  </td>
-                  <td>
-                    <Badge tone={STATUS[j.status].tone}>{STATUS[j.status].text}</Badge>
-                  </td>
-                  <td>
-                    <ProgressBar job={j} />
-                  </td>
-                  <td className="tr-num" data-testid="tr-eta">
-                    {j.etaSeconds !== null ? formatDuration(j.etaSeconds) : '—'}
-                  </td>
-                  <td>
-                    <span title={j.startedAt ? formatDateTime(j.startedAt) : undefined}>{j.startedAt ? new Date(j.startedAt).toLocaleTimeString() : j.submittedAt ? 'waiting' : '—'}</span>
-                    <span className="tr-sub">{dur !== null ? formatDuration(dur) : ''}</span>
-                  </td>
-                </tr>
-              )
-            })}
+            {jobs.map((j) => (
+              <JobRow key={j.jobId} job={j} selected={j.jobId === selectedId} compared={compareIds.includes(j.jobId)} now={now} />
+            ))}
           </tbody>
         </table>
       </div>
     </section>
   )
 }
+
+/** One row; re-rendered only when its job, its selection or the second changes. */
+const JobRow = memo(function JobRow({ job: j, selected, compared, now }: { job: TrainingJobSummary; selected: boolean; compared: boolean; now: number }): React.JSX.Element {
+  const store = useTrainingStore.getState()
+  const dur = jobDurationSeconds(j, now)
+  return (
+    <tr data-job={j.jobId} data-status={j.status} aria-selected={selected} className={selected ? 'is-selected' : undefined}>
+      <td>
+        <input type="checkbox" className="checkbox" aria-label={`Compare job ${j.jobId}`} checked={compared} onChange={() => store.toggleCompare(j.jobId)} />
+      </td>
+      <td>
+        <button type="button" className="link-button tr-job-link" onClick={() => store.select(j.jobId)} aria-label={`Show job ${j.jobId}`}>
+          <code>{j.jobId}</code>
+        </button>
+        <span className="tr-sub">
+          {j.datasetName ?? 'submitted elsewhere'}
+          {j.model ? ` · ${j.model}` : ''}
+        </span>
+      </td>
+      <td>
+        <Badge tone={STATUS[j.status].tone}>{STATUS[j.status].text}</Badge>
+      </td>
+      <td>
+        <ProgressBar job={j} />
+      </td>
+      <td className="tr-num" data-testid="tr-eta">
+        {j.etaSeconds !== null ? formatDuration(j.etaSeconds) : '—'}
+      </td>
+      <td>
+        <span title={j.startedAt ? formatDateTime(j.startedAt) : undefined}>{j.startedAt ? new Date(j.startedAt).toLocaleTimeString() : j.submittedAt ? 'waiting' : '—'}</span>
+        <span className="tr-sub">{dur !== null ? formatDuration(dur) : ''}</span>
+      </td>
+    </tr>
+  )
+})
 
 function MetricsList({ metrics, testId }: { metrics: Metrics; testId?: string }): React.JSX.Element {
   return (
