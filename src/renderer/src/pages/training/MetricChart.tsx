@@ -26,6 +26,36 @@ export interface MetricChartProps {
 /** Line colors readable on both themes' surfaces. */
 export const LINE_COLORS = ['#3b82f6', '#e8590c', '#2f9e44', '#ae3ec9', '#d6336c', '#0c8599', '#f08c00', '#5c7cfa']
 
+/**
+ * Chart redraws waiting for a frame. A push touches several charts at once; drawing them all in one
+ * frame would make that frame long, so each frame draws charts only until DRAW_BUDGET_MS is spent
+ * (at least one), the rest in the next frames. A chart queued twice is drawn once, with its latest data.
+ */
+const DRAW_BUDGET_MS = 6
+const drawQueue = new Map<object, () => void>()
+let drawFrame: number | null = null
+
+function runDraws(): void {
+  drawFrame = null
+  const start = performance.now()
+  for (const [key, draw] of drawQueue) {
+    drawQueue.delete(key)
+    draw()
+    if (performance.now() - start >= DRAW_BUDGET_MS) break
+  }
+  if (drawQueue.size > 0) drawFrame = requestAnimationFrame(runDraws)
+}
+
+function queueDraw(key: object, draw: () => void): void {
+  drawQueue.delete(key) // re-queued at the end: the charts drawn longest ago go first
+  drawQueue.set(key, draw)
+  drawFrame ??= requestAnimationFrame(runDraws)
+}
+
+function cancelDraw(key: object): void {
+  drawQueue.delete(key)
+}
+
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim()
   return v || fallback
@@ -90,10 +120,11 @@ export function MetricChart({ title, lines, data, version, height = 180, testId 
     }
   }, [linesKey, height, dark])
 
-  // New data is drawn once per version, in the next animation frame (never twice in one frame).
+  // New data is drawn once per version, in a coming animation frame (see queueDraw).
   useEffect(() => {
-    const raf = requestAnimationFrame(() => plot.current?.setData(dataRef.current))
-    return () => cancelAnimationFrame(raf)
+    const key = box
+    queueDraw(key, () => plot.current?.setData(dataRef.current))
+    return () => cancelDraw(key)
   }, [version])
 
   const n = data[0].length

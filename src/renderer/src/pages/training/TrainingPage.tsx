@@ -191,7 +191,7 @@ function ProgressBar({ job }: { job: TrainingJobSummary }): React.JSX.Element {
   )
 }
 
-function JobsTable(): React.JSX.Element {
+const JobsTable = memo(function JobsTable(): React.JSX.Element {
   const jobs = useTrainingStore((s) => s.jobs)
   const selectedId = useTrainingStore((s) => s.selectedId)
   const compareIds = useTrainingStore((s) => s.compareIds)
@@ -231,7 +231,7 @@ function JobsTable(): React.JSX.Element {
       </div>
     </section>
   )
-}
+})
 
 /** One row; re-rendered only when its job, its selection or the second changes. */
 const JobRow = memo(function JobRow({ job: j, selected, compared, now }: { job: TrainingJobSummary; selected: boolean; compared: boolean; now: number }): React.JSX.Element {
@@ -281,7 +281,7 @@ function MetricsList({ metrics, testId }: { metrics: Metrics; testId?: string })
   )
 }
 
-function JobDetail(): React.JSX.Element {
+const JobDetail = memo(function JobDetail(): React.JSX.Element {
   const selectedId = useTrainingStore((s) => s.selectedId)
   const job = useTrainingStore((s) => s.jobs.find((j) => j.jobId === s.selectedId) ?? null)
   const series = useTrainingStore((s) => (s.selectedId ? s.series[s.selectedId] : undefined))
@@ -333,7 +333,7 @@ function JobDetail(): React.JSX.Element {
       {series ? <JobCharts series={series} jobId={job.jobId} /> : null}
     </section>
   )
-}
+})
 
 function JobCharts({ series, jobId }: { series: EpochSeries; jobId: string }): React.JSX.Element {
   const names = metricNames(series)
@@ -353,7 +353,7 @@ function JobCharts({ series, jobId }: { series: EpochSeries; jobId: string }): R
   )
 }
 
-function ComparePanel(): React.JSX.Element | null {
+const ComparePanel = memo(function ComparePanel(): React.JSX.Element | null {
   const compareIds = useTrainingStore((s) => s.compareIds)
   const seriesMap = useTrainingStore((s) => s.series)
   const chosen = useTrainingStore((s) => s.compareMetric)
@@ -395,7 +395,7 @@ function ComparePanel(): React.JSX.Element | null {
       )}
     </section>
   )
-}
+})
 
 const FIELDS: { key: keyof SubmitDraft; label: string; type: 'text' | 'number'; help?: string; group: 'dataset' | 'output' | 'hyper' }[] = [
   { key: 'datasetName', label: 'Dataset name', type: 'text', group: 'dataset' },
