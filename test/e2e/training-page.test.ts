@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import amqp, { type Channel, type ChannelModel } from 'amqplib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Page } from 'playwright-core'
 import { launchBrowser, type TestBrowser } from './helpers/browser'
 import { assertBuilt, makeTempDir, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
@@ -131,13 +131,14 @@ describe('The Training page in real Chromium', () => {
     await page.locator(`[data-testid="tr-jobs"] tr[data-job="${jobId}"][data-status="submitted"]`).waitFor()
 
     // What the trainer receives: the seed's request with every key.
-    let msg: Awaited<ReturnType<Channel['get']>> = false
-    for (let i = 0; i < 200 && !msg; i++) {
-      msg = await ch.get(Q.request, { noAck: true })
-      if (!msg) await page.waitForTimeout(25)
-    }
-    expect(msg).not.toBe(false)
-    if (!msg) return
+    const msg = await vi.waitFor(
+      async () => {
+        const m = await ch.get(Q.request, { noAck: true })
+        if (!m) throw new Error(`nothing on ${Q.request} yet`)
+        return m
+      },
+      { timeout: 10_000, interval: 25 }
+    )
     expect(msg.properties.deliveryMode).toBe(2)
     expect(JSON.parse(msg.content.toString('utf8'))).toEqual({
       job_id: jobId,
