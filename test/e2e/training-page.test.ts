@@ -255,3 +255,28 @@ describe('The Training page without RabbitMQ', () => {
     expect(await page.getByRole('button', { name: 'Submit job' }).isDisabled()).toBe(true)
   })
 })
+
+describe('The Training page with RabbitMQ unreachable', () => {
+  let host: HeadlessHost
+  let browser: TestBrowser
+
+  beforeAll(async () => {
+    // Port 1 answers nothing: the service keeps reconnecting with backoff.
+    host = await startHeadlessHost({ env: { ENABLE_RABBITMQ: 'true', RABBITMQ_HOST: '127.0.0.1', RABBITMQ_PORT: '1' } })
+    browser = await launchBrowser({ colorScheme: 'dark' })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
+    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+  })
+
+  it('shows the broker reconnecting with its error, and the history still loads', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${host.url}#/training`)
+    const broker = page.getByTestId('tr-broker')
+    await broker.and(page.locator('[data-state="reconnecting"]')).waitFor()
+    expect(await broker.textContent()).toMatch(/RabbitMQ at amqp:\/\/guest@127\.0\.0\.1:1\/%2F is unavailable: .*ECONNREFUSED/)
+    await page.getByTestId('tr-jobs-empty').waitFor()
+  })
+})

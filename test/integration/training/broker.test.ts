@@ -239,4 +239,14 @@ describe('training over RabbitMQ (real broker)', () => {
     expect(h.svc.info().broker).toBe('reconnecting')
     expect(h.svc.info().error).toMatch(/ECONNREFUSED/)
   })
+
+  it('warns (does not refuse) when guest/guest is used with a non-local host', async () => {
+    const t = { ...trainingSection('guest'), host: 'rabbitmq.invalid' }
+    const h = await startTraining(t, { start: false })
+    cleanups.push(() => h.close())
+    await h.svc.start().catch(() => undefined)
+    expect(h.svc.info().warnings.join(' ')).toMatch(/guest\/guest account is used with the non-local host rabbitmq\.invalid/)
+    expect(h.lines.join('\n')).toContain('non-local host rabbitmq.invalid')
+    expect(['reconnecting', 'starting']).toContain(h.svc.status().state)
+  })
 })
