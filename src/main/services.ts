@@ -9,12 +9,13 @@ import { aiIpcModule } from './ai-ipc'
 import { coordinatorModule } from './coordinator'
 import { hostingModule } from './hosting'
 import { inboxModule } from './inbox'
+import { trainingModule } from './training'
 import type { Handlers } from './dispatch'
 import type { Service } from './service'
 import type { AnyServiceModule } from './service-module'
 
 /** The list (with its precise types, for the check below). */
-const TYPED_MODULES = [aiIpcModule, coordinatorModule, hostingModule, inboxModule] as const
+const TYPED_MODULES = [aiIpcModule, coordinatorModule, hostingModule, inboxModule, trainingModule] as const
 
 export const SERVICE_MODULES: readonly AnyServiceModule[] = TYPED_MODULES
 

@@ -158,6 +158,34 @@ export const InboxConfigSchema = z.object({
   retention_hours: z.number().int().min(1).max(24 * 90).default(168)
 })
 export type InboxConfig = z.output<typeof InboxConfigSchema>
+/** A RabbitMQ queue or exchange name (AMQP: at most 255 bytes, no spaces here). */
+const amqpName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255)
+  .regex(/^[\w.:-]+$/, 'letters, digits, dot, colon, dash and underscore only')
+
+/** Training jobs over RabbitMQ (spec-training.md); env names from the AI service's seed. */
+export const TrainingConfigSchema = z.object({
+  /** ENABLE_RABBITMQ: without it the Training page shows the stored history only. */
+  enabled: z.boolean().default(false),
+  host: host.default('localhost'),
+  port: port.default(5672),
+  user: z.string().max(256).default('guest'),
+  password: z.string().max(256).default('guest'),
+  vhost: z.string().max(255).default('/'),
+  /** amqps:// (TLS) instead of amqp://. */
+  ssl: z.boolean().default(false),
+  request_queue: amqpName.default('train_request_q'),
+  result_queue: amqpName.default('train_result_q'),
+  update_queue: amqpName.default('train_update_q'),
+  /** Where rejected (malformed) messages go: this exchange and a queue bound to it; empty = no DLX. */
+  dead_letter_exchange: z.union([z.literal(''), amqpName]).default('train_dlx'),
+  dead_letter_queue: amqpName.default('train_dead_q'),
+  /** Unacknowledged messages the broker sends ahead (the ingest batches up to this). */
+  prefetch: z.number().int().min(1).max(10_000).default(500)
+})
 
 export const ConfigSchema = z.object({
   /** Where the app keeps its database, logs, tokens (WARP_HOST_DATA_DIR). Empty = platform default. */
@@ -170,14 +198,15 @@ export const ConfigSchema = z.object({
   coordinator: CoordinatorConfigSchema.prefault({}),
   hosting: HostingConfigSchema.prefault({}),
   desktop: DesktopConfigSchema.prefault({}),
-  inbox: InboxConfigSchema.prefault({})
+  inbox: InboxConfigSchema.prefault({}),
+  training: TrainingConfigSchema.prefault({})
 })
 
 export type Config = z.output<typeof ConfigSchema>
 export type ConfigSection = Exclude<keyof Config, 'data_dir'>
 
 /** Dotted keys whose values are secrets: never sent to the renderer, stored through the secret store. */
-export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential'] as const
+export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential', 'training.password'] as const
 export type SecretKey = (typeof SECRET_KEYS)[number]
 
 /** Environment variables that override the file, with the dotted key each sets. */
@@ -222,7 +251,17 @@ export const ENV_OVERRIDES = {
   INBOX_MAX_MESSAGE_BYTES: 'inbox.max_message_bytes',
   INBOX_CONCURRENCY: 'inbox.concurrency',
   INBOX_ACK_RESPONSES: 'inbox.ack_responses',
-  INBOX_RETENTION_HOURS: 'inbox.retention_hours'
+  INBOX_RETENTION_HOURS: 'inbox.retention_hours',
+  ENABLE_RABBITMQ: 'training.enabled',
+  RABBITMQ_HOST: 'training.host',
+  RABBITMQ_PORT: 'training.port',
+  RABBITMQ_USER: 'training.user',
+  RABBITMQ_PASSWORD: 'training.password',
+  RABBITMQ_VHOST: 'training.vhost',
+  RABBITMQ_SSL: 'training.ssl',
+  TRAIN_REQUEST_QUEUE: 'training.request_queue',
+  TRAIN_RESULT_QUEUE: 'training.result_queue',
+  TRAIN_UPDATE_QUEUE: 'training.update_queue'
 } as const satisfies Record<string, string>
 export type EnvName = keyof typeof ENV_OVERRIDES
 
@@ -250,7 +289,8 @@ export const ConfigPatchSchema = z
     coordinator: patchOf(CoordinatorConfigSchema).optional(),
     hosting: patchOf(HostingConfigSchema).optional(),
     desktop: patchOf(DesktopConfigSchema).optional(),
-    inbox: patchOf(InboxConfigSchema).optional()
+    inbox: patchOf(InboxConfigSchema).optional(),
+    training: patchOf(TrainingConfigSchema).optional()
   })
   .strict()
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>

@@ -20,6 +20,7 @@ import { metricsEvents, metricsMethods } from './metrics'
 import type { EventName as EventNameFromList, MethodName as MethodNameFromList } from './names'
 import { requestsEvents, requestsMethods } from './requests'
 import { shellEvents, shellMethods } from './shell'
+import { trainingEvents, trainingMethods } from './training'
 
 export * from './app'
 export * from './config'
@@ -30,6 +31,7 @@ export * from './coordinator'
 export * from './hosting'
 export * from './shell'
 export * from './inbox'
+export * from './training'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -43,7 +45,8 @@ export const methods = {
   ...coordinatorMethods,
   ...hostingMethods,
   ...shellMethods,
-  ...inboxMethods
+  ...inboxMethods,
+  ...trainingMethods
 } as const
 
 export const events = {
@@ -55,7 +58,8 @@ export const events = {
   ...coordinatorEvents,
   ...hostingEvents,
   ...shellEvents,
-  ...inboxEvents
+  ...inboxEvents,
+  ...trainingEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import {
   LoggingConfigSchema,
   PollingConfigSchema,
   SECRET_KEYS,
+  TrainingConfigSchema,
   type ConfigSection
 } from '../../../../shared/config-schema'
 import { NOTIFICATION_KINDS } from '../../../../shared/contract/app'
@@ -177,6 +178,26 @@ export const SECTIONS: SectionDef[] = [
       concurrency: { label: 'Files at once', kind: 'number', help: 'Message files handled in parallel.' },
       ack_responses: { label: 'Answers need an ACK', kind: 'boolean', help: 'Answers ask the sender to ACK them ({"ack": id} in messages/) and are resent until it does.' },
       retention_hours: { label: 'Retention (hours)', kind: 'number', help: 'Uncollected ACK and response files are removed after this; handled ids are remembered as long (de-duplication).' }
+    })
+  },
+  {
+    id: 'training',
+    title: 'Training (RabbitMQ)',
+    description: 'The broker the AI service trains through: jobs are submitted to its request queue, progress and results come back on the update and result queues.',
+    fields: fieldsOf('training', TrainingConfigSchema, {
+      enabled: { label: 'Use RabbitMQ', kind: 'boolean', help: 'Off = the Training page shows the stored history only (ENABLE_RABBITMQ).' },
+      host: { label: 'Host', kind: 'text', placeholder: 'localhost' },
+      port: { label: 'Port', kind: 'number' },
+      user: { label: 'User', kind: 'text', help: 'guest/guest only works from the broker’s own machine.' },
+      password: { label: 'Password', kind: 'secret' },
+      vhost: { label: 'Virtual host', kind: 'text', placeholder: '/' },
+      ssl: { label: 'TLS (amqps)', kind: 'boolean' },
+      request_queue: { label: 'Request queue', kind: 'text', placeholder: 'train_request_q' },
+      update_queue: { label: 'Update queue', kind: 'text', placeholder: 'train_update_q' },
+      result_queue: { label: 'Result queue', kind: 'text', placeholder: 'train_result_q' },
+      dead_letter_exchange: { label: 'Dead-letter exchange', kind: 'text', help: 'Malformed messages are rejected to it; empty = they are dropped.' },
+      dead_letter_queue: { label: 'Dead-letter queue', kind: 'text', help: 'Bound to the dead-letter exchange; rejected messages wait there for inspection.' },
+      prefetch: { label: 'Prefetch', kind: 'number', help: 'Messages the broker sends ahead; stored in batches up to this.' }
     })
   }
 ]
