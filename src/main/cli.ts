@@ -4,6 +4,7 @@
  * must not silently start on the defaults.
  */
 import { closest } from './config/suggest'
+import { parseSendArgs, type SendCli } from './inbox/send-client'
 
 export const EX_USAGE = 64
 
@@ -12,10 +13,13 @@ export type CliAction =
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string }
   | { kind: 'usage-error'; message: string }
+  | { kind: 'send'; send: SendCli }
 
 export function usageText(): string {
   return [
     'Usage: warp-host [--config PATH]      (or: npm run headless -- [--config PATH])',
+    '       warp-host send <command> [args…] [--group NAME] [--json] [--timeout S] [--config PATH]',
+    '                                      (an operator command to the running host; send --help)',
     '',
     'Runs WARP Host without a window: the AI request poller and the other enabled services, with',
     'the dashboard served to a browser on ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:8787).',
@@ -33,6 +37,7 @@ export function usageText(): string {
 }
 
 export function parseCommandLine(argv: string[], version: string): CliAction {
+  if (argv[0] === 'send') return parseSendArgs(argv.slice(1))
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!

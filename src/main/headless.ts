@@ -16,6 +16,7 @@ import type { ServiceStatus } from '../shared/contract'
 import { AdminServer } from './bridge/admin-server'
 import { boot, type Booted } from './bootstrap'
 import { EX_USAGE, parseCommandLine } from './cli'
+import { runSendCli } from './inbox/send-client'
 import { ConfigError } from './config/load'
 import { keptToken } from './config/secrets'
 import { guardStdio, type Logger } from './logging/logger'
@@ -129,6 +130,9 @@ export async function main(argv: string[] = process.argv.slice(2), opts: MainOpt
   if (cli.kind === 'usage-error') {
     process.stderr.write(`warp-host: ${cli.message}\nRun with --help for the options.\n`)
     process.exit(EX_USAGE)
+  }
+  if (cli.kind === 'send') {
+    process.exit(await runSendCli(cli.send))
   }
   let handle: HeadlessHandle | null = null
   let log: Logger | null = null

@@ -8,12 +8,14 @@ import type { Config } from '../shared/config-schema'
 import { aiIpcModule } from './ai-ipc'
 import { coordinatorModule } from './coordinator'
 import { hostingModule } from './hosting'
+import { inboxModule } from './inbox'
+import { trainingModule } from './training'
 import type { Handlers } from './dispatch'
 import type { Service } from './service'
 import type { AnyServiceModule } from './service-module'
 
 /** The list (with its precise types, for the check below). */
-const TYPED_MODULES = [aiIpcModule, coordinatorModule, hostingModule] as const
+const TYPED_MODULES = [aiIpcModule, coordinatorModule, hostingModule, inboxModule, trainingModule] as const
 
 export const SERVICE_MODULES: readonly AnyServiceModule[] = TYPED_MODULES
 

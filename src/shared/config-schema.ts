@@ -42,7 +42,7 @@ export const PollingConfigSchema = z.object({
   batch_size: z.number().int().min(1).max(5000).default(100),
   /** Requests handled at once; AI calls are I/O-bound, so this is well above the core count. */
   worker_count: z.number().int().min(1).max(1024).default(32),
-  max_retries: z.number().int().min(0).max(20).default(3),
+  max_retries: z.number().int().min(0).max(100).default(3),
   /**
    * The lease on claimed rows: a live poller renews its rows every third of this; `processing`
    * rows not renewed for this long (their poller crashed or was killed) go back to pending, so
@@ -134,6 +134,58 @@ export const DesktopConfigSchema = z.object({
   /** Check the update feed 10 s after start and every few hours; download and offer the update. */
   auto_update: z.boolean().default(true)
 })
+/** The local inbox: typed messages from local programs in <data dir>/ipc/<group>/ (spec-messaging.md). */
+export const InboxConfigSchema = z.object({
+  /** Watch <data dir>/ipc/ for messages and answer operator commands. */
+  enabled: z.boolean().default(true),
+  /** How long a message WARP Host sends that asks for an ACK waits for it before it is resent (ms). */
+  ack_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+  /** Resends after the first try when no ACK comes (then the message goes to the error store). */
+  max_retries: z.number().int().min(0).max(100).default(3),
+  /** Wait between an ACK timeout and the resend (ms). */
+  retry_delay_ms: z.number().int().min(0).max(600_000).default(5000),
+  /** The safety-net rescan of every group folder (ms): dropped watch events, new group folders. */
+  rescan_ms: z.number().int().min(200).max(30_000).default(10_000),
+  /** A file that is not (yet) valid JSON is retried until it is this old, then moved to errors/ (ms). */
+  settle_ms: z.number().int().min(0).max(60_000).default(2000),
+  /** A larger message file goes to errors/ unread. */
+  max_message_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Files handled at the same time (file reads and writes run on libuv's thread pool). */
+  concurrency: z.number().int().min(1).max(64).default(16),
+  /** Answers (responses/) ask the sender for an ACK (written into messages/ as {"ack": id}), resent until it comes. */
+  ack_responses: z.boolean().default(false),
+  /** ACK and response files nobody collected are removed after this many hours; handled ids are remembered as long. */
+  retention_hours: z.number().int().min(1).max(24 * 90).default(168)
+})
+export type InboxConfig = z.output<typeof InboxConfigSchema>
+/** A RabbitMQ queue or exchange name (AMQP: at most 255 bytes, no spaces here). */
+const amqpName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255)
+  .regex(/^[\w.:-]+$/, 'letters, digits, dot, colon, dash and underscore only')
+
+/** Training jobs over RabbitMQ (spec-training.md); env names from the AI service's seed. */
+export const TrainingConfigSchema = z.object({
+  /** ENABLE_RABBITMQ: without it the Training page shows the stored history only. */
+  enabled: z.boolean().default(false),
+  host: host.default('localhost'),
+  port: port.default(5672),
+  user: z.string().max(256).default('guest'),
+  password: z.string().max(256).default('guest'),
+  vhost: z.string().max(255).default('/'),
+  /** amqps:// (TLS) instead of amqp://. */
+  ssl: z.boolean().default(false),
+  request_queue: amqpName.default('train_request_q'),
+  result_queue: amqpName.default('train_result_q'),
+  update_queue: amqpName.default('train_update_q'),
+  /** Where rejected (malformed) messages go: this exchange and a queue bound to it; empty = no DLX. */
+  dead_letter_exchange: z.union([z.literal(''), amqpName]).default('train_dlx'),
+  dead_letter_queue: amqpName.default('train_dead_q'),
+  /** Unacknowledged messages the broker sends ahead (the ingest batches up to this). */
+  prefetch: z.number().int().min(1).max(10_000).default(500)
+})
 
 export const ConfigSchema = z.object({
   /** Where the app keeps its database, logs, tokens (WARP_HOST_DATA_DIR). Empty = platform default. */
@@ -145,14 +197,16 @@ export const ConfigSchema = z.object({
   admin: AdminConfigSchema.prefault({}),
   coordinator: CoordinatorConfigSchema.prefault({}),
   hosting: HostingConfigSchema.prefault({}),
-  desktop: DesktopConfigSchema.prefault({})
+  desktop: DesktopConfigSchema.prefault({}),
+  inbox: InboxConfigSchema.prefault({}),
+  training: TrainingConfigSchema.prefault({})
 })
 
 export type Config = z.output<typeof ConfigSchema>
 export type ConfigSection = Exclude<keyof Config, 'data_dir'>
 
 /** Dotted keys whose values are secrets: never sent to the renderer, stored through the secret store. */
-export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential'] as const
+export const SECRET_KEYS = ['database.password', 'coordinator.api_key', 'admin.token', 'hosting.turn_credential', 'training.password'] as const
 export type SecretKey = (typeof SECRET_KEYS)[number]
 
 /** Environment variables that override the file, with the dotted key each sets. */
@@ -187,7 +241,27 @@ export const ENV_OVERRIDES = {
   HOST_HEARTBEAT_MS: 'hosting.heartbeat_ms',
   ICE_SERVERS: 'hosting.ice_servers',
   TURN_USERNAME: 'hosting.turn_username',
-  TURN_CREDENTIAL: 'hosting.turn_credential'
+  TURN_CREDENTIAL: 'hosting.turn_credential',
+  INBOX_ENABLED: 'inbox.enabled',
+  INBOX_ACK_TIMEOUT_MS: 'inbox.ack_timeout_ms',
+  INBOX_MAX_RETRIES: 'inbox.max_retries',
+  INBOX_RETRY_DELAY_MS: 'inbox.retry_delay_ms',
+  INBOX_RESCAN_MS: 'inbox.rescan_ms',
+  INBOX_SETTLE_MS: 'inbox.settle_ms',
+  INBOX_MAX_MESSAGE_BYTES: 'inbox.max_message_bytes',
+  INBOX_CONCURRENCY: 'inbox.concurrency',
+  INBOX_ACK_RESPONSES: 'inbox.ack_responses',
+  INBOX_RETENTION_HOURS: 'inbox.retention_hours',
+  ENABLE_RABBITMQ: 'training.enabled',
+  RABBITMQ_HOST: 'training.host',
+  RABBITMQ_PORT: 'training.port',
+  RABBITMQ_USER: 'training.user',
+  RABBITMQ_PASSWORD: 'training.password',
+  RABBITMQ_VHOST: 'training.vhost',
+  RABBITMQ_SSL: 'training.ssl',
+  TRAIN_REQUEST_QUEUE: 'training.request_queue',
+  TRAIN_RESULT_QUEUE: 'training.result_queue',
+  TRAIN_UPDATE_QUEUE: 'training.update_queue'
 } as const satisfies Record<string, string>
 export type EnvName = keyof typeof ENV_OVERRIDES
 
@@ -214,7 +288,9 @@ export const ConfigPatchSchema = z
     admin: patchOf(AdminConfigSchema).optional(),
     coordinator: patchOf(CoordinatorConfigSchema).optional(),
     hosting: patchOf(HostingConfigSchema).optional(),
-    desktop: patchOf(DesktopConfigSchema).optional()
+    desktop: patchOf(DesktopConfigSchema).optional(),
+    inbox: patchOf(InboxConfigSchema).optional(),
+    training: patchOf(TrainingConfigSchema).optional()
   })
   .strict()
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>

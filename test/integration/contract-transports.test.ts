@@ -91,7 +91,21 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'shell.info': { input: () => undefined },
   'shell.setLaunchAtLogin': { input: () => ({ enabled: true }), expectError: 'unavailable' },
   'shell.checkForUpdates': { input: () => undefined, expectError: 'unavailable' },
-  'shell.installUpdate': { input: () => undefined, expectError: 'unavailable' }
+  'shell.installUpdate': { input: () => undefined, expectError: 'unavailable' },
+  'inbox.status': { input: () => undefined },
+  'inbox.errors': { input: () => ({ limit: 10, group: 'main' }) },
+  'training.info': { input: () => undefined },
+  'training.jobs': { input: () => ({ limit: 10 }) },
+  'training.job': { input: () => ({ jobId: 'no-such-job' }), expectError: 'not_found' },
+  // RabbitMQ is off in this runtime (ENABLE_RABBITMQ defaults to false): submitting says so.
+  'training.submit': {
+    input: () => ({
+      dataset: { name: 'sample', s3_prefix: 'datasets/sample/' },
+      output: { prefix: 'models/yolov8n', model_name: 'sample.pt' },
+      hyperparams: { model: 'yolov8n', epochs: 3, batch: 16, imgsz: 640 }
+    }),
+    expectError: 'unavailable'
+  }
 }
 
 /** A host, a P2P zone and a session in the embedded registry (REST, with its API key). */
@@ -134,7 +148,15 @@ const EVENT_SAMPLES: { [E in EventName]?: EventSample<E> } = {
     at: new Date().toISOString()
   }),
   'hosting.changed': async (c) => (await callValue(c, 'hosting.sessions', undefined)) as EventPayload<'hosting.changed'>,
-  'shell.changed': async (c) => (await callValue(c, 'shell.info', undefined)) as EventPayload<'shell.changed'>
+  'shell.changed': async (c) => (await callValue(c, 'shell.info', undefined)) as EventPayload<'shell.changed'>,
+  'inbox.changed': async (c) => (await callValue(c, 'inbox.status', undefined)) as EventPayload<'inbox.changed'>,
+  'training.changed': async (c) => ({
+    info: (await callValue(c, 'training.info', undefined)) as EventPayload<'training.changed'>['info'],
+    jobs: [],
+    epochs: [{ jobId: 'abc12345', epoch: 15, totalEpochs: 100, progress: 15, metrics: { train_loss: 0.0234, mAP50: 0.789 }, at: new Date().toISOString() }],
+    truncated: false,
+    at: new Date().toISOString()
+  })
 }
 
 // ---------------------------------------------------------------------------------------------

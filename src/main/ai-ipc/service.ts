@@ -423,8 +423,8 @@ export class AiIpcService extends LifecycleService {
         data: input.data ?? null,
         priority: input.priority,
         expiresInSeconds: input.expiresInSeconds,
-        sourceNpc: 'WARP Host test',
-        sourceMap: 'dashboard'
+        sourceNpc: input.sourceNpc ?? 'WARP Host test',
+        sourceMap: input.sourceMap ?? 'dashboard'
       })
     )
     this.noteChange(['pending'], 1)

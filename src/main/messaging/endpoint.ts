@@ -78,6 +78,13 @@ export interface MessageEndpointOptions {
   now?: () => number
   log?: Logger
   onError?: (e: EndpointErrorEvent) => void
+  /** Refuse (as invalid) a message whose `group` is not this endpoint's (the inbox: the folder's). */
+  strictGroup?: boolean
+}
+
+export interface DeliverContext {
+  /** Where the frame came from (kept with an error record, e.g. the inbox's file name). */
+  source?: string
 }
 
 /** The payload type of each seed message type. */
@@ -115,8 +122,8 @@ export type DeliveryOutcome =
   | { kind: 'handled'; message: Message; result: unknown }
   | { kind: 'duplicate'; message: Message; acked: boolean }
   | { kind: 'ack'; id: string; matched: boolean }
-  | { kind: 'invalid'; reason: string; message?: Message }
-  | { kind: 'failed'; message: Message; error: string }
+  | { kind: 'invalid'; reason: string; message?: Message; record: StoredError }
+  | { kind: 'failed'; message: Message; error: string; record: StoredError }
   | { kind: 'closed' }
 
 export class AckTimeoutError extends Error {
@@ -196,6 +203,7 @@ export class MessageEndpoint {
   private readonly now: () => number
   private readonly log: Logger | undefined
   private readonly onError: ((e: EndpointErrorEvent) => void) | undefined
+  private readonly strictGroup: boolean
   private readonly registrations = new Map<string, Registration>()
   private readonly outgoingSchemas = new Map<string, z.ZodType>()
   private readonly pending = new Map<string, Pending>()
@@ -214,6 +222,7 @@ export class MessageEndpoint {
     this.now = opts.now ?? (() => Date.now())
     this.log = opts.log
     this.onError = opts.onError
+    this.strictGroup = opts.strictGroup === true
   }
 
   get closed(): boolean {
@@ -248,19 +257,26 @@ export class MessageEndpoint {
   }
 
   /** `receive`, saying what became of the frame (the file channel decides a file's fate by it). */
-  async deliver(raw: unknown): Promise<DeliveryOutcome> {
+  async deliver(raw: unknown, ctx: DeliverContext = {}): Promise<DeliveryOutcome> {
     if (this.closed) return { kind: 'closed' }
     const frame = parseFrame(raw)
     if (frame.kind === 'invalid') {
       const e: StoredError = { at: this.now(), stage: 'invalid', error: frame.reason, group: this.group, raw: rawText(raw) }
       if (frame.id !== undefined) e.messageId = frame.id
       if (frame.type !== undefined) e.type = frame.type
+      if (ctx.source !== undefined) e.source = ctx.source
       this.record(e)
-      return { kind: 'invalid', reason: frame.reason }
+      return { kind: 'invalid', reason: frame.reason, record: e }
     }
     if (frame.kind === 'ack') return { kind: 'ack', id: frame.id, matched: this.settleAck(frame.id) }
 
     const message = frame.message
+    const refuse = (reason: string): DeliveryOutcome => {
+      const e = this.messageError('invalid', reason, message, ctx)
+      this.record(e)
+      return { kind: 'invalid', reason, message, record: e }
+    }
+    if (this.strictGroup && message.group !== this.group) return refuse(`group "${message.group}" is not this channel's ("${this.group}")`)
     if (this.dedupe.has(message.id)) {
       const acked = message.requiresAck === true && (await this.sendAck(message))
       this.log?.debug('duplicate message ignored', { id: message.id, type: message.type, reAcked: acked })
@@ -269,17 +285,9 @@ export class MessageEndpoint {
     if (this.inFlight.has(message.id)) return { kind: 'duplicate', message, acked: false }
 
     const reg = this.registrations.get(message.type)
-    if (!reg) {
-      const reason = `unknown message type "${message.type}"`
-      this.record(this.messageError('invalid', reason, message))
-      return { kind: 'invalid', reason, message }
-    }
+    if (!reg) return refuse(`unknown message type "${message.type}"`)
     const payload = reg.schema.safeParse(message.payload)
-    if (!payload.success) {
-      const reason = `invalid ${message.type} payload: ${describeIssues(payload.error)}`
-      this.record(this.messageError('invalid', reason, message))
-      return { kind: 'invalid', reason, message }
-    }
+    if (!payload.success) return refuse(`invalid ${message.type} payload: ${describeIssues(payload.error)}`)
 
     const typed: Message = { ...message, payload: payload.data }
     this.inFlight.add(message.id)
@@ -288,14 +296,19 @@ export class MessageEndpoint {
       result = await reg.handler(payload.data, typed)
     } catch (err) {
       const { error, stack } = errorText(err)
-      const e = this.messageError('handler', error, message)
+      const e = this.messageError('handler', error, message, ctx)
       if (stack !== undefined) e.stack = stack
       this.record(e)
-      return { kind: 'failed', message, error }
+      return { kind: 'failed', message, error, record: e }
     } finally {
       this.inFlight.delete(message.id)
     }
-    this.dedupe.add(message.id)
+    try {
+      await this.dedupe.add(message.id)
+    } catch (err) {
+      // Handled but not remembered: a re-delivery would run it again. Still ACKed (it was handled).
+      this.log?.error('could not remember a handled message id', { id: message.id, error: errorText(err).error })
+    }
     if (message.requiresAck === true) await this.sendAck(message)
     return { kind: 'handled', message: typed, result }
   }
@@ -437,8 +450,10 @@ export class MessageEndpoint {
     return false
   }
 
-  private messageError(stage: ErrorStage, error: string, message: Message): StoredError {
-    return { at: this.now(), stage, error, messageId: message.id, type: message.type, group: message.group, message }
+  private messageError(stage: ErrorStage, error: string, message: Message, ctx: DeliverContext = {}): StoredError {
+    const e: StoredError = { at: this.now(), stage, error, messageId: message.id, type: message.type, group: message.group, message }
+    if (ctx.source !== undefined) e.source = ctx.source
+    return e
   }
 
   private record(e: StoredError): void {

@@ -8,7 +8,8 @@ import type { Message } from './envelope'
 /** Ids of messages already handled (a re-delivered id is ACKed again but not handled twice). */
 export interface DedupeStore {
   has(id: string): boolean
-  add(id: string): void
+  /** May return a promise (a store that commits in groups): the ACK waits for it. */
+  add(id: string): void | Promise<void>
 }
 
 /** Where a failure happened. */
@@ -32,6 +33,8 @@ export interface StoredError {
   raw?: string
   /** Attempts made (ack-timeout / send failures of an outgoing message). */
   attempts?: number
+  /** Where the frame came from, as the transport names it (the inbox: the message file's name). */
+  source?: string
 }
 
 export interface ErrorStore {

@@ -13,12 +13,14 @@ import { appEvents, appMethods } from './app'
 import { configEvents, configMethods } from './config'
 import { coordinatorEvents, coordinatorMethods } from './coordinator'
 import { hostingEvents, hostingMethods } from './hosting'
+import { inboxEvents, inboxMethods } from './inbox'
 import type { MethodDef } from './define'
 import { logsEvents, logsMethods } from './logs'
 import { metricsEvents, metricsMethods } from './metrics'
 import type { EventName as EventNameFromList, MethodName as MethodNameFromList } from './names'
 import { requestsEvents, requestsMethods } from './requests'
 import { shellEvents, shellMethods } from './shell'
+import { trainingEvents, trainingMethods } from './training'
 
 export * from './app'
 export * from './config'
@@ -28,6 +30,8 @@ export * from './metrics'
 export * from './coordinator'
 export * from './hosting'
 export * from './shell'
+export * from './inbox'
+export * from './training'
 export * from './names'
 export * from './wire'
 export { method, NoInput, type MethodDef } from './define'
@@ -40,7 +44,9 @@ export const methods = {
   ...metricsMethods,
   ...coordinatorMethods,
   ...hostingMethods,
-  ...shellMethods
+  ...shellMethods,
+  ...inboxMethods,
+  ...trainingMethods
 } as const
 
 export const events = {
@@ -51,7 +57,9 @@ export const events = {
   ...metricsEvents,
   ...coordinatorEvents,
   ...hostingEvents,
-  ...shellEvents
+  ...shellEvents,
+  ...inboxEvents,
+  ...trainingEvents
 } as const
 
 // ---- derived types -----------------------------------------------------------------------------

@@ -53,10 +53,38 @@ export const HOSTING_EVENTS = ['hosting.changed'] as const
 export const SHELL_METHODS = ['shell.info', 'shell.setLaunchAtLogin', 'shell.checkForUpdates', 'shell.installUpdate'] as const
 export const SHELL_EVENTS = ['shell.changed'] as const
 
+export const INBOX_METHODS = ['inbox.status', 'inbox.errors'] as const
+export const INBOX_EVENTS = ['inbox.changed'] as const
+
+export const TRAINING_METHODS = ['training.info', 'training.jobs', 'training.job', 'training.submit'] as const
+export const TRAINING_EVENTS = ['training.changed'] as const
+
 // ---- every name --------------------------------------------------------------------------------
 
-export const METHOD_NAMES = [...APP_METHODS, ...CONFIG_METHODS, ...LOGS_METHODS, ...REQUESTS_METHODS, ...METRICS_METHODS, ...COORDINATOR_METHODS, ...HOSTING_METHODS, ...SHELL_METHODS] as const
-export const EVENT_NAMES = [...APP_EVENTS, ...CONFIG_EVENTS, ...LOGS_EVENTS, ...REQUESTS_EVENTS, ...METRICS_EVENTS, ...COORDINATOR_EVENTS, ...HOSTING_EVENTS, ...SHELL_EVENTS] as const
+export const METHOD_NAMES = [
+  ...APP_METHODS,
+  ...CONFIG_METHODS,
+  ...LOGS_METHODS,
+  ...REQUESTS_METHODS,
+  ...METRICS_METHODS,
+  ...COORDINATOR_METHODS,
+  ...HOSTING_METHODS,
+  ...SHELL_METHODS,
+  ...INBOX_METHODS,
+  ...TRAINING_METHODS
+] as const
+export const EVENT_NAMES = [
+  ...APP_EVENTS,
+  ...CONFIG_EVENTS,
+  ...LOGS_EVENTS,
+  ...REQUESTS_EVENTS,
+  ...METRICS_EVENTS,
+  ...COORDINATOR_EVENTS,
+  ...HOSTING_EVENTS,
+  ...SHELL_EVENTS,
+  ...INBOX_EVENTS,
+  ...TRAINING_EVENTS
+] as const
 
 export type MethodName = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

@@ -229,7 +229,10 @@ export const RequestsSubmitTestInputSchema = z
     priority: z.number().int().min(1).max(10).default(5),
     expiresInSeconds: z.number().int().min(1).max(300).default(30),
     /** Wait this long for the answer (0 = return at once). */
-    waitMs: z.number().int().min(0).max(30_000).default(5000)
+    waitMs: z.number().int().min(0).max(30_000).default(5000),
+    /** source_npc / source_map of the row (default "WARP Host test" / "dashboard"; the inbox passes the sender's). */
+    sourceNpc: z.string().trim().min(1).max(100).optional(),
+    sourceMap: z.string().trim().min(1).max(50).optional()
   })
   .strict()
   .prefault({})

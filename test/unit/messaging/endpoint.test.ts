@@ -340,4 +340,27 @@ describe('MessageEndpoint', () => {
     expect(await sent).toBeInstanceOf(EndpointClosedError)
     expect(vi.getTimerCount()).toBe(0)
   })
+
+  it('strictGroup refuses a message of another group; deliver() names the source in the error record', async () => {
+    const b = endpoint({ strictGroup: true })
+    b.ep.on('command', () => 'ok')
+    const other = createMessage('command', 'elsewhere', { command: 'status', args: [] }, { requiresAck: true })
+    const out = await b.ep.deliver(other, { source: 'x.json' })
+    expect(out).toMatchObject({ kind: 'invalid', reason: 'group "elsewhere" is not this channel\'s ("main")', record: { source: 'x.json', messageId: other.id } })
+    expect(b.out).toEqual([])
+  })
+
+  it('ACKs only after an asynchronous de-duplication store committed the id', async () => {
+    let commit: () => void = () => undefined
+    const ids = new Set<string>()
+    const b = endpoint({ dedupe: { has: (id) => ids.has(id), add: (id) => new Promise<void>((r) => (commit = () => (ids.add(id), r()))) } })
+    b.ep.on('command', () => 'ok')
+    const m = createMessage('command', 'main', { command: 'status', args: [] }, { requiresAck: true })
+    const delivered = b.ep.deliver(m)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(b.out).toEqual([])
+    commit()
+    expect((await delivered).kind).toBe('handled')
+    expect(frames(b.out)).toEqual([{ ack: m.id }])
+  })
 })

@@ -1,15 +1,16 @@
 /**
  * The dashboard's pages: one entry per page, in navigation order. Adding a page is one line here
- * (path, label, component); a capability that is not built yet uses `unavailablePage`.
+ * (path, label, component).
  */
 import type { ComponentType } from 'react'
 import { HostsPage } from './hosts/HostsPage'
+import { InboxPage } from './inbox/InboxPage'
 import { LogsPage } from './logs/LogsPage'
 import { OverviewPage } from './OverviewPage'
 import { RequestsPage } from './requests/RequestsPage'
 import { SessionsPage } from './sessions/SessionsPage'
 import { SettingsPage } from './settings/SettingsPage'
-import { unavailablePage } from './UnavailablePage'
+import { TrainingPage } from './training/TrainingPage'
 
 export interface PageRoute {
   /** URL hash path: `#/<path>`. */
@@ -28,12 +29,8 @@ export const ROUTES: readonly PageRoute[] = [
   { path: 'requests', label: 'Requests', component: RequestsPage, services: ['ai-ipc'] },
   { path: 'sessions', label: 'Sessions', component: SessionsPage, services: ['hosting'] },
   { path: 'hosts', label: 'Hosts', component: HostsPage, services: ['coordinator'] },
-  {
-    path: 'training',
-    label: 'Training',
-    planned: true,
-    component: unavailablePage('Training', 'It will let you submit training jobs and follow their live progress, charts and history.')
-  },
+  { path: 'training', label: 'Training', component: TrainingPage, services: ['training'] },
+  { path: 'inbox', label: 'Inbox', component: InboxPage, services: ['inbox'] },
   { path: 'logs', label: 'Logs', component: LogsPage },
   { path: 'settings', label: 'Settings', component: SettingsPage }
 ]

@@ -11,9 +11,11 @@ import {
   DatabaseConfigSchema,
   DesktopConfigSchema,
   HostingConfigSchema,
+  InboxConfigSchema,
   LoggingConfigSchema,
   PollingConfigSchema,
   SECRET_KEYS,
+  TrainingConfigSchema,
   type ConfigSection
 } from '../../../../shared/config-schema'
 import { NOTIFICATION_KINDS } from '../../../../shared/contract/app'
@@ -159,6 +161,43 @@ export const SECTIONS: SectionDef[] = [
         placeholder: 'training.completed, service.recovered'
       },
       auto_update: { label: 'Automatic updates', kind: 'boolean', help: 'Checks 10 s after start and every 4 hours; a downloaded update installs on restart.' }
+    })
+  },
+  {
+    id: 'inbox',
+    title: 'Inbox',
+    description: 'Messages and operator commands from local programs, dropped as files into <data folder>/ipc/<group>/messages/ (or sent with `warp-host send`).',
+    fields: fieldsOf('inbox', InboxConfigSchema, {
+      enabled: { label: 'Enabled', kind: 'boolean', help: 'Watch the ipc folder and answer operator commands.' },
+      ack_timeout_ms: { label: 'ACK timeout (ms)', kind: 'number', help: 'A message sent with requiresAck is resent when no ACK came within this time.' },
+      max_retries: { label: 'Resends', kind: 'number', help: 'Resends after the first try; then the message goes to the error store.' },
+      retry_delay_ms: { label: 'Retry delay (ms)', kind: 'number', help: 'Wait between an ACK timeout and the resend.' },
+      rescan_ms: { label: 'Rescan (ms)', kind: 'number', help: 'Safety-net rescan of every group folder (file watching can miss events); new group folders appear within it.' },
+      settle_ms: { label: 'Settle time (ms)', kind: 'number', help: 'A file that is not valid JSON yet gets this long before it goes to errors/.' },
+      max_message_bytes: { label: 'Max message size (bytes)', kind: 'number' },
+      concurrency: { label: 'Files at once', kind: 'number', help: 'Message files handled in parallel.' },
+      ack_responses: { label: 'Answers need an ACK', kind: 'boolean', help: 'Answers ask the sender to ACK them ({"ack": id} in messages/) and are resent until it does.' },
+      retention_hours: { label: 'Retention (hours)', kind: 'number', help: 'Uncollected ACK and response files are removed after this; handled ids are remembered as long (de-duplication).' }
+    })
+  },
+  {
+    id: 'training',
+    title: 'Training (RabbitMQ)',
+    description: 'The broker the AI service trains through: jobs are submitted to its request queue, progress and results come back on the update and result queues.',
+    fields: fieldsOf('training', TrainingConfigSchema, {
+      enabled: { label: 'Use RabbitMQ', kind: 'boolean', help: 'Off = the Training page shows the stored history only (ENABLE_RABBITMQ).' },
+      host: { label: 'Host', kind: 'text', placeholder: 'localhost' },
+      port: { label: 'Port', kind: 'number' },
+      user: { label: 'User', kind: 'text', help: 'guest/guest only works from the broker’s own machine.' },
+      password: { label: 'Password', kind: 'secret' },
+      vhost: { label: 'Virtual host', kind: 'text', placeholder: '/' },
+      ssl: { label: 'TLS (amqps)', kind: 'boolean' },
+      request_queue: { label: 'Request queue', kind: 'text', placeholder: 'train_request_q' },
+      update_queue: { label: 'Update queue', kind: 'text', placeholder: 'train_update_q' },
+      result_queue: { label: 'Result queue', kind: 'text', placeholder: 'train_result_q' },
+      dead_letter_exchange: { label: 'Dead-letter exchange', kind: 'text', help: 'Malformed messages are rejected to it; empty = they are dropped.' },
+      dead_letter_queue: { label: 'Dead-letter queue', kind: 'text', help: 'Bound to the dead-letter exchange; rejected messages wait there for inspection.' },
+      prefetch: { label: 'Prefetch', kind: 'number', help: 'Messages the broker sends ahead; stored in batches up to this.' }
     })
   }
 ]
