@@ -50,6 +50,8 @@ export interface PeerLinkOptions {
 }
 
 const MAX_PENDING_CANDIDATES = 64
+/** Between closing the channels and closing the connection (ms). */
+const CHANNEL_CLOSE_GRACE_MS = 100
 
 export class PeerLink {
   readonly peerId: string
@@ -63,6 +65,8 @@ export class PeerLink {
   private pending: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }[] = []
   private mid = '0'
   private closed = false
+  /** Local candidates gathered before our SDP went out: a peer must see the SDP first (libdatachannel throws otherwise). */
+  private localHeld: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }[] | null = []
   private readonly subs: { unSubscribe(): void }[] = []
 
   constructor(private readonly o: PeerLinkOptions) {
@@ -91,6 +95,7 @@ export class PeerLink {
     const sdp = this.pc.localDescription?.sdp ?? offer.sdp
     this.mid = dataMid(sdp) ?? this.mid
     this.o.signals.offer(sdp)
+    this.releaseCandidates()
   }
 
   /** The peer offered: answer it. A peer that offers without channels gets ours after connecting. */
@@ -103,6 +108,14 @@ export class PeerLink {
     await this.pc.setLocalDescription(answer)
     if (this.closed) return
     this.o.signals.answer(this.pc.localDescription?.sdp ?? answer.sdp)
+    this.releaseCandidates()
+  }
+
+  /** The SDP is out: the candidates gathered meanwhile follow it, later ones go at once. */
+  private releaseCandidates(): void {
+    const held = this.localHeld ?? []
+    this.localHeld = null
+    for (const c of held) this.o.signals.candidate(c)
   }
 
   async acceptAnswer(sdp: string): Promise<void> {
@@ -182,16 +195,29 @@ export class PeerLink {
     this.closed = true
     this.pending = []
     for (const s of this.subs.splice(0)) s.unSubscribe()
+    let resetting = false
     for (const ch of this.channels) {
       ch.onopen = undefined
       ch.onclose = undefined
       ch.onmessage = undefined
       ch.stateChanged.allUnsubscribe()
       ch.onMessage.allUnsubscribe()
+      // Closing the channels first resets their streams, which every peer notices even when the
+      // association's own shutdown does not reach it.
+      if (ch.readyState === 'open') {
+        resetting = true
+        try {
+          ch.close()
+        } catch {
+          // already going
+        }
+      }
     }
     this.channels.clear()
     this.data = null
     this.control = null
+    // A moment for the stream resets to go out before the association is torn down.
+    if (resetting) await new Promise((r) => setTimeout(r, CHANNEL_CLOSE_GRACE_MS).unref())
     await this.pc.close().catch(() => undefined)
   }
 
@@ -218,7 +244,9 @@ export class PeerLink {
 
   private localCandidate(c: RTCIceCandidate | undefined): void {
     if (this.closed || !c || !c.candidate) return
-    this.o.signals.candidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? this.mid, sdpMLineIndex: c.sdpMLineIndex ?? 0 })
+    const out = { candidate: c.candidate, sdpMid: c.sdpMid ?? this.mid, sdpMLineIndex: c.sdpMLineIndex ?? 0 }
+    if (this.localHeld !== null) this.localHeld.push(out)
+    else this.o.signals.candidate(out)
   }
 
   private adopt(ch: RTCDataChannel): void {
