@@ -67,7 +67,9 @@ export async function startHeadlessHost(opts: { env?: Record<string, string>; re
     LOG_FORMAT: 'text',
     ...opts.env
   })
-  const child = spawn(process.execPath, [path.join(buildDir(), 'main', 'headless.js')], {
+  // WARP_HOST_NODE_ARGS: extra node flags for the host (benchmarks: `--cpu-prof --cpu-prof-dir=…`).
+  const nodeArgs = (process.env['WARP_HOST_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '')
+  const child = spawn(process.execPath, [...nodeArgs, path.join(buildDir(), 'main', 'headless.js')], {
     cwd: dataDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe']
