@@ -63,7 +63,9 @@ interface Child {
 async function startChild(watch: boolean, io: 'async' | 'sync' = 'async'): Promise<Child> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-bench-'))
   const settings = watch ? { rescan_ms: 10_000, concurrency: 16 } : { rescan_ms: 1000, concurrency: 16 }
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/inbox-child.ts')], {
+  // INBOX_CHILD_NODE_ARGS: extra node flags for the inbox process (e.g. `--cpu-prof --cpu-prof-dir=…`).
+  const nodeArgs = (process.env['INBOX_CHILD_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '')
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(__dirname, 'fixtures/inbox-child.ts')], {
     cwd: root,
     env: { ...process.env, INBOX_BENCH: JSON.stringify({ dataDir, watch, settings, io }) },
     stdio: ['ignore', 'pipe', 'inherit']
