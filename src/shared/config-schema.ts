@@ -239,6 +239,7 @@ export const ENV_OVERRIDES = {
   HOST_MAX_PLAYERS: 'hosting.max_players',
   HOST_TICK_MS: 'hosting.tick_ms',
   HOST_HEARTBEAT_MS: 'hosting.heartbeat_ms',
+  HOST_MAX_BUFFERED_BYTES: 'hosting.max_buffered_bytes',
   ICE_SERVERS: 'hosting.ice_servers',
   TURN_USERNAME: 'hosting.turn_username',
   TURN_CREDENTIAL: 'hosting.turn_credential',
