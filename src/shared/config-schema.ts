@@ -117,7 +117,7 @@ export const HostingConfigSchema = z.object({
   /** Control-channel heartbeat period (ms); a peer silent for 3 periods is removed. */
   heartbeat_ms: z.number().int().min(250).max(60_000).default(2000),
   /** A peer whose channel buffers more than this (bytes) cannot keep up and is dropped. */
-  max_buffered_bytes: z.number().int().min(65_536).max(64 * 1024 * 1024).default(1024 * 1024),
+  max_buffered_bytes: z.number().int().min(16_384).max(64 * 1024 * 1024).default(1024 * 1024),
   /** STUN/TURN servers for ICE; none by default (LAN, loopback). No public fallback is ever added. */
   ice_servers: z.array(iceUrl).max(16).default([]),
   /** TURN username and credential (for the turn: URLs above). */
