@@ -41,6 +41,7 @@ import type { Logger } from '../logging/logger'
 import { secretDigest, secretMatches } from '../config/secrets'
 import { exposition } from '../metrics/prometheus'
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle'
+import { contentTypeOf } from './content-types'
 
 export { BRIDGE_THROTTLED_CLOSE }
 
@@ -65,18 +66,6 @@ export interface AdminServerOptions {
 
 type AuthVerdict = { kind: 'ok' } | { kind: 'unauthorized' } | { kind: 'throttled'; retryAfterSeconds: number }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json'
-}
 
 /** Max bytes a client may have queued before live events to it are dropped (slow client). */
 const MAX_BUFFERED = 8 * 1024 * 1024
@@ -433,7 +422,7 @@ export class AdminServer {
       isIndex = true
     }
     const ext = path.extname(file)
-    res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream')
+    res.setHeader('Content-Type', contentTypeOf(file))
     res.setHeader('Cache-Control', isIndex || ext === '.html' ? 'no-store' : 'public, max-age=31536000, immutable')
     if (ext === '.html') res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY)
     res.writeHead(200)

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { protocol } from 'electron'
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp'
+import { contentTypeOf } from '../bridge/content-types'
 import type { Logger } from '../logging/logger'
 
 export const APP_SCHEME = 'app'
@@ -18,19 +19,6 @@ export const APP_HOST = 'warp-host'
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`
 export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm'
-}
 
 /**
  * Registers app:// as a standard, secure scheme with fetch support. Electron requires this before
@@ -94,7 +82,7 @@ export async function serveAppRequest(request: { url: string; method: string }, 
   }
   const ext = path.extname(file).toLowerCase()
   const headers: Record<string, string> = {
-    'Content-Type': MIME[ext] ?? 'application/octet-stream',
+    'Content-Type': contentTypeOf(file),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache'
   }
