@@ -122,10 +122,6 @@ export class ControlLink {
     void this.endpoint.send('error', { error: message, recoverable: code === 'oversized' || code === 'invalid_message', code }).catch(() => undefined)
   }
 
-  refuse(code: RefusalCode, message: string): void {
-    this.error(code, message)
-  }
-
   close(reason: string): void {
     if (this.closed) return
     this.closed = true

@@ -21,7 +21,7 @@ import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
 import { hostCertificate, type PeerIceServer } from './peer-link'
-import { SessionHost, type SessionSettings } from './session-host'
+import { SessionHost, type SessionSettings, type SessionTraffic } from './session-host'
 
 export const PAUSED_META_KEY = 'hosting.paused'
 /** At most one "session full" notification per session per this period. */
@@ -54,7 +54,7 @@ export class HostingService extends LifecycleService {
   private reconciling: Promise<void> = Promise.resolve()
   private readonly settings: SessionSettings
   /** Traffic of sessions already closed (the Prometheus counters never go back). */
-  private readonly closedTotals = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, dropped: 0 }
+  private readonly closedTotals: SessionTraffic = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, dropped: 0 }
 
   constructor(private readonly o: HostingServiceOptions) {
     super('hosting', 'Peer hosting')
@@ -143,8 +143,8 @@ export class HostingService extends LifecycleService {
   }
 
   private addClosed(host: SessionHost): void {
-    const v = host.view(false)
-    for (const k of Object.keys(this.closedTotals) as (keyof typeof this.closedTotals)[]) this.closedTotals[k] += v[k]
+    const t = host.traffic()
+    for (const k of Object.keys(this.closedTotals) as (keyof SessionTraffic)[]) this.closedTotals[k] += t[k]
   }
 
   private describe(): void {
@@ -265,7 +265,7 @@ export class HostingService extends LifecycleService {
       }
     })
     const closed = this.closedTotals
-    const totals = (key: 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut' | 'dropped'): number => sessions().reduce((a, s) => a + s.view(false)[key], closed[key])
+    const totals = (key: keyof SessionTraffic): number => sessions().reduce((a, s) => a + s.traffic()[key], closed[key])
     for (const [name, key, help] of [
       ['warp_hosting_bytes_in_total', 'bytesIn', 'Game data bytes received from players'],
       ['warp_hosting_bytes_out_total', 'bytesOut', 'Game data bytes relayed to players'],

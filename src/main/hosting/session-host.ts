@@ -54,6 +54,14 @@ export interface SessionHostOptions {
   onFull?: (sessionId: string, max: number) => void
 }
 
+export interface SessionTraffic {
+  bytesIn: number
+  bytesOut: number
+  packetsIn: number
+  packetsOut: number
+  dropped: number
+}
+
 interface Peer {
   id: string
   link: PeerLink
@@ -85,7 +93,7 @@ export class SessionHost {
   private unsubscribe: (() => void) | null = null
   private closed = false
   private refused = 0
-  private readonly totals = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, dropped: 0 }
+  private readonly totals: SessionTraffic = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, dropped: 0 }
   private readonly log: Logger
 
   constructor(private readonly o: SessionHostOptions) {
@@ -277,7 +285,7 @@ export class SessionHost {
 
   private onControlOpen(peer: Peer): void {
     if (peer.refusal !== null) {
-      peer.control.refuse(peer.refusal.code, peer.refusal.message)
+      peer.control.error(peer.refusal.code, peer.refusal.message)
       this.closeSoon(peer, peer.refusal.message)
       return
     }
@@ -457,6 +465,11 @@ export class SessionHost {
   }
 
   // ---- figures --------------------------------------------------------------------------------
+
+  /** The session's traffic counters (a copy). */
+  traffic(): SessionTraffic {
+    return { ...this.totals }
+  }
 
   view(paused: boolean): HostedSession {
     const now = this.o.now()
