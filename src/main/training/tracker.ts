@@ -45,6 +45,32 @@ interface JobRow {
   partial_metrics: string | null
 }
 
+/** A job row before anything arrived for it: nothing known but what `known` says. */
+function newJobRow(known: Pick<JobRow, 'job_id' | 'status' | 'origin' | 'updated_at'> & Partial<JobRow>): JobRow {
+  return {
+    request: null,
+    dataset_name: null,
+    model: null,
+    current_epoch: 0,
+    total_epochs: null,
+    epochs_stored: 0,
+    progress: 0,
+    submitted_at: null,
+    started_at: null,
+    finished_at: null,
+    first_epoch: null,
+    first_epoch_at: null,
+    last_epoch_at: null,
+    last_metrics: '{}',
+    model_path: null,
+    final_metrics: null,
+    training_time: null,
+    error_message: null,
+    partial_metrics: null,
+    ...known
+  }
+}
+
 interface EpochRow {
   job_id: string
   epoch: number
@@ -111,31 +137,7 @@ export class JobTracker {
     const job = (id: string): JobRow => {
       let row = jobs.get(id)
       if (!row) {
-        row = this.getJob.get(id) ?? {
-          job_id: id,
-          status: 'running',
-          origin: 'external',
-          request: null,
-          dataset_name: null,
-          model: null,
-          current_epoch: 0,
-          total_epochs: null,
-          epochs_stored: 0,
-          progress: 0,
-          submitted_at: null,
-          started_at: null,
-          updated_at: receivedAt,
-          finished_at: null,
-          first_epoch: null,
-          first_epoch_at: null,
-          last_epoch_at: null,
-          last_metrics: '{}',
-          model_path: null,
-          final_metrics: null,
-          training_time: null,
-          error_message: null,
-          partial_metrics: null
-        }
+        row = this.getJob.get(id) ?? newJobRow({ job_id: id, status: 'running', origin: 'external', updated_at: receivedAt })
         jobs.set(id, row)
       }
       return row
@@ -203,31 +205,17 @@ export class JobTracker {
 
   /** A job this app is about to publish (status `submitted`); an existing id is refused. */
   insertSubmitted(request: TrainingRequest, now: number): boolean {
-    const row: JobRow = {
+    const row = newJobRow({
       job_id: request.job_id,
       status: 'submitted',
       origin: 'local',
       request: JSON.stringify(request),
       dataset_name: request.dataset.name,
       model: request.hyperparams.model,
-      current_epoch: 0,
       total_epochs: request.hyperparams.epochs,
-      epochs_stored: 0,
-      progress: 0,
       submitted_at: now,
-      started_at: null,
-      updated_at: now,
-      finished_at: null,
-      first_epoch: null,
-      first_epoch_at: null,
-      last_epoch_at: null,
-      last_metrics: '{}',
-      model_path: null,
-      final_metrics: null,
-      training_time: null,
-      error_message: null,
-      partial_metrics: null
-    }
+      updated_at: now
+    })
     return this.db.transaction(() => {
       if (this.getJob.get(request.job_id)) return false
       this.putJob.run(row)
