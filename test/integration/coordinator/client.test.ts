@@ -11,28 +11,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { boot, type Booted } from '../../../src/main/bootstrap'
-import { coordinatorModule } from '../../../src/main/coordinator'
 import { HOST_ID_META_KEY } from '../../../src/main/coordinator/client'
-import { CoordinatorService } from '../../../src/main/coordinator/service'
+import type { CoordinatorService } from '../../../src/main/coordinator/service'
 import { createSignalingClient, type SignalingClient } from '../../../src/main/coordinator/signaling'
-import { defineModule } from '../../../src/main/service-module'
 import { ConfigSchema } from '../../../src/shared/config-schema'
-import { startRegistry, until, type Registered } from './harness'
+import { coordinatorModuleForTests, startRegistry, until, type Registered } from './harness'
 
-const fastModule = defineModule({
-  ...coordinatorModule,
-  create: (ctx) =>
-    new CoordinatorService({
-      config: ctx.config,
-      log: ctx.log,
-      store: ctx.store,
-      clock: ctx.clock,
-      metrics: ctx.metrics,
-      httpClients: ctx.http,
-      signaling: true,
-      client: { heartbeatMs: 100, backoff: { baseMs: 50, maxMs: 200, jitter: 0 } }
-    })
-})
+const fastModule = coordinatorModuleForTests({ heartbeatMs: 100, backoff: { baseMs: 50, maxMs: 200, jitter: 0 } })
 
 let booted: Booted | null = null
 let dir = ''

@@ -11,7 +11,10 @@ import { ConfigSchema } from '../../../src/shared/config-schema'
 import { LogSink } from '../../../src/main/logging/logger'
 import { AppStore } from '../../../src/main/store/app-store'
 import { COORDINATOR_MIGRATIONS } from '../../../src/main/coordinator/migrations'
+import { coordinatorModule } from '../../../src/main/coordinator'
+import type { CoordinatorClientSettings } from '../../../src/main/coordinator/client'
 import { CoordinatorService, type CoordinatorServiceOptions } from '../../../src/main/coordinator/service'
+import { defineModule } from '../../../src/main/service-module'
 
 export class FakeClock {
   wall = Date.parse('2026-12-01T10:00:00.000Z')
@@ -133,3 +136,26 @@ export const zoneBody = (id: string, over: Record<string, unknown> = {}): Record
   p2p_enabled: true,
   ...over
 })
+
+/**
+ * The coordinator module as the app has it (embedded registry with signaling, this host as its
+ * client), with the client's timing for tests and rate limits out of the way (tests call far
+ * more often than 100 times a minute).
+ */
+export function coordinatorModuleForTests(client: CoordinatorClientSettings): typeof coordinatorModule {
+  return defineModule({
+    ...coordinatorModule,
+    create: (ctx) =>
+      new CoordinatorService({
+        config: ctx.config,
+        log: ctx.log,
+        store: ctx.store,
+        clock: ctx.clock,
+        metrics: ctx.metrics,
+        httpClients: ctx.http,
+        signaling: true,
+        rateLimits: { limit: 1_000_000, authLimit: 1_000_000 },
+        client
+      })
+  })
+}

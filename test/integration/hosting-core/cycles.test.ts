@@ -13,33 +13,19 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { boot, type Booted } from '../../../src/main/bootstrap'
-import { coordinatorModule } from '../../../src/main/coordinator'
-import { CoordinatorService } from '../../../src/main/coordinator/service'
+import type { CoordinatorService } from '../../../src/main/coordinator/service'
 import { createSignalingClient } from '../../../src/main/coordinator/signaling'
 import { hostingModule } from '../../../src/main/hosting'
 import type { HostingService } from '../../../src/main/hosting/service'
 import { LogSink } from '../../../src/main/logging/logger'
-import { defineModule } from '../../../src/main/service-module'
+import { coordinatorModuleForTests } from '../coordinator/harness'
+import { until } from './support'
 import { packet, Player } from './player'
 
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void
 
-const coordinator = defineModule({
-  ...coordinatorModule,
-  create: (ctx) =>
-    new CoordinatorService({
-      config: ctx.config,
-      log: ctx.log,
-      store: ctx.store,
-      clock: ctx.clock,
-      metrics: ctx.metrics,
-      httpClients: ctx.http,
-      signaling: true,
-      rateLimits: { limit: 1_000_000, authLimit: 1_000_000 },
-      client: { heartbeatMs: 60_000 }
-    })
-})
+const coordinator = coordinatorModuleForTests({ heartbeatMs: 60_000 })
 
 let booted: Booted | null = null
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-cycles-'))
@@ -49,15 +35,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-async function until<T>(what: string | (() => string), fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 function handles(): Record<string, number> {
   const out: Record<string, number> = {}
@@ -80,7 +57,7 @@ describe('1,000 join/leave cycles', () => {
     await b.runtime.start()
     const coord = b.runtime.service<CoordinatorService>('coordinator')!
     const hosting = b.runtime.service<HostingService>('hosting')!
-    const room = await until('the hosted room', () => coord.hostedRooms()[0])
+    const room = await until('the hosted room', () => coord.hostedRooms()[0], 30_000)
     const base = coord.registryServer!.url
 
     /** One cheap cycle: join, receive the host's offer, leave. */
@@ -95,15 +72,15 @@ describe('1,000 join/leave cycles', () => {
     const full = async (i: number, other: Player): Promise<void> => {
       const p = new Player(`full-${i}`, base, room.sessionId)
       await p.join()
-      await until('open', () => p.open && p.controlChannel?.readyState === 'open')
+      await until('open', () => p.open && p.controlChannel?.readyState === 'open', 30_000)
       p.send(packet(9, i))
-      await until('relayed', () => other.data.length > 0)
+      await until('relayed', () => other.data.length > 0, 30_000)
       other.data.length = 0
       await p.close()
     }
     /** No peer but the anchor; closing connections' timers (DTLS, ICE, SCTP) have run out. */
     const settle = async (maxTimers: number): Promise<void> => {
-      await until('only the anchor left', () => hosting.snapshot().sessions[0]!.peers.length === 1)
+      await until('only the anchor left', () => hosting.snapshot().sessions[0]!.peers.length === 1, 30_000)
       await until(() => `timers to run out (${JSON.stringify(handles())})`, () => (handles()['Timeout'] ?? 0) <= maxTimers, 60_000)
       for (let i = 0; i < 3; i++) {
         await new Promise((r) => setImmediate(r))
@@ -114,7 +91,7 @@ describe('1,000 join/leave cycles', () => {
     // Warm-up (module caches, first certificates, JIT), then the baseline.
     const anchor = new Player('anchor', base, room.sessionId)
     await anchor.join()
-    await until('anchor open', () => anchor.open)
+    await until('anchor open', () => anchor.open, 30_000)
     for (let i = 0; i < 20; i++) await cycle(i)
     await full(0, anchor)
     await settle(15)

@@ -10,29 +10,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { boot, type Booted } from '../../../src/main/bootstrap'
-import { coordinatorModule } from '../../../src/main/coordinator'
-import { CoordinatorService } from '../../../src/main/coordinator/service'
+import type { CoordinatorService } from '../../../src/main/coordinator/service'
 import { hostingModule } from '../../../src/main/hosting'
 import type { HostingService } from '../../../src/main/hosting/service'
-import { defineModule } from '../../../src/main/service-module'
 import type { HostingSnapshot } from '../../../src/shared/contract'
+import { coordinatorModuleForTests } from '../coordinator/harness'
+import { until } from './support'
 import { packet, packets, Player } from './player'
 
-const fastCoordinator = defineModule({
-  ...coordinatorModule,
-  create: (ctx) =>
-    new CoordinatorService({
-      config: ctx.config,
-      log: ctx.log,
-      store: ctx.store,
-      clock: ctx.clock,
-      metrics: ctx.metrics,
-      httpClients: ctx.http,
-      signaling: true,
-      rateLimits: { limit: 1_000_000, authLimit: 1_000_000 },
-      client: { heartbeatMs: 200, backoff: { baseMs: 50, maxMs: 200, jitter: 0 } }
-    })
-})
+const fastCoordinator = coordinatorModuleForTests({ heartbeatMs: 200, backoff: { baseMs: 50, maxMs: 200, jitter: 0 } })
 
 let booted: Booted | null = null
 let dir = ''
@@ -45,15 +31,6 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-async function until<T>(what: string | (() => string), fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 async function start(env: Record<string, string> = {}): Promise<{ b: Booted; base: string; sessionId: string; hostId: string }> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-hosting-'))
