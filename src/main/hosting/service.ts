@@ -14,7 +14,7 @@ import { Gauge, Counter, type Registry } from 'prom-client'
 import type { HostingSnapshot } from '../../shared/contract'
 import type { Config } from '../../shared/config-schema'
 import type { Clock } from '../clock'
-import type { HostingReport } from '../coordinator/client'
+import type { HostingReport, SessionReport } from '../coordinator/client'
 import type { CoordinatorService } from '../coordinator/service'
 import type { EventBus, ThrottledEmitter } from '../events'
 import { errorFields, type Logger } from '../logging/logger'
@@ -227,7 +227,7 @@ export class HostingService extends LifecycleService {
 
   /** What the coordinator heartbeat reports. */
   report(): HostingReport {
-    const sessions = new Map<string, { players: number; latencyMs: number | null; packetLossPercent: number; bandwidthMbps: number }>()
+    const sessions = new Map<string, SessionReport>()
     let players = 0
     for (const [sid, s] of this.sessions) {
       const r = s.report()

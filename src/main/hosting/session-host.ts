@@ -13,6 +13,7 @@
  * destination whose send buffer exceeds `maxBufferedBytes` is dropped with a reason.
  */
 import type { HostedPeer, HostedSession } from '../../shared/contract'
+import type { SessionReport } from '../coordinator/client'
 import type { HostedRoom } from '../coordinator/hosting-zones'
 import type { SignalingMessage } from '../coordinator/signaling'
 import type { Logger } from '../logging/logger'
@@ -516,7 +517,7 @@ export class SessionHost {
   }
 
   /** The figures the coordinator heartbeat reports for this session. */
-  report(): { players: number; latencyMs: number | null; packetLossPercent: number; bandwidthMbps: number } {
+  report(): SessionReport {
     const now = this.o.now()
     const rtts: number[] = []
     let bytesPerSecond = 0

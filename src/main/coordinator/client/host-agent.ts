@@ -39,7 +39,16 @@ export interface HostMeta {
  */
 export interface HostingReport {
   players: number
-  sessions: ReadonlyMap<string, { players: number; latencyMs: number | null; packetLossPercent: number; bandwidthMbps: number }>
+  sessions: ReadonlyMap<string, SessionReport>
+}
+
+/** One session's figures for the heartbeat and `PATCH /sessions/{id}/metrics`. */
+export interface SessionReport {
+  players: number
+  /** Mean RTT of its players (null before the first pong). */
+  latencyMs: number | null
+  packetLossPercent: number
+  bandwidthMbps: number
 }
 
 export interface HostAgentOptions {

@@ -12,7 +12,7 @@ import type { SignalingDialect } from '../signaling'
 import { HostAgent, type HostingReport, type HostMeta } from './host-agent'
 import { CoordinatorRest } from './rest'
 
-export { HostAgent, HOST_ID_META_KEY, DEFAULT_HEARTBEAT_MS, type HostAgentView, type HostingReport } from './host-agent'
+export { HostAgent, HOST_ID_META_KEY, DEFAULT_HEARTBEAT_MS, type HostAgentView, type HostingReport, type SessionReport } from './host-agent'
 export { CoordinatorCallError, CoordinatorRest } from './rest'
 
 /** Test and bench overrides of the client's timing. */
