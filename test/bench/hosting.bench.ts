@@ -16,6 +16,9 @@
  * sampled), the player processes' CPU (are they the bottleneck?) and the largest send buffer of
  * a peer on the host when sending ends (werift falling behind shows there).
  *
+ * BENCH_DEBUG=1: the host logs at debug (each peer's handshake stages, peer-link.ts) into
+ * /tmp/bench-host-<N>.log, and every player's time to open is printed (find the stragglers).
+ *
  * Issue 13 goals: 50 players ≥ 99.5 % delivered, p99 ≤ 60 ms, host ≤ 50 % of a core, RSS ≤ 160 MB;
  * 100 players ≥ 99 %; 50 simultaneous joins all open within 5 s. Shared 2-core machines move
  * ±20–30 % between runs: compare rows of one run.
@@ -60,7 +63,7 @@ interface Row {
 const fmt = (v: number | null, d = 0): string => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(d))
 
 async function run(n: number): Promise<Row> {
-  const host = await startHostingHost({ zoneId: 'bench', maxPlayers: 200, env: { LOG_LEVEL: 'warn' } })
+  const host = await startHostingHost({ zoneId: 'bench', maxPlayers: 200, env: { LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn' } })
   const procs: PlayerProcess[] = []
   try {
     const count = Math.ceil(n / PER_PROCESS)
@@ -86,6 +89,7 @@ async function run(n: number): Promise<Row> {
     const openTimes = opened.map((s) => s.openMs!).sort((a, b) => a - b)
     const joinAllOpenMs = opened.length === n ? lastOpen - t0 : null
     const joinP50Ms = openTimes.length ? openTimes[Math.floor(openTimes.length / 2)]! : null
+    if (process.env.BENCH_DEBUG) console.log(`\nopen times (ms): ${[...opened].sort((a, b) => a.openMs! - b.openMs!).map((s) => `${s.peerId} ${Math.round(s.openMs!)}`).join(', ')}`)
     await waitFor(async () => (await host.session()).players >= opened.length, 'the host to count the players', 30_000, undefined, 250).catch(() => undefined)
 
     // Send: every open player `RATE`/s for SECONDS, starts spread over one period.
@@ -165,6 +169,7 @@ async function run(n: number): Promise<Row> {
     }
   } finally {
     await stopAllPlayerProcesses()
+    if (process.env.BENCH_DEBUG) (await import('node:fs')).writeFileSync(`/tmp/bench-host-${n}.log`, host.output())
     await host.stop()
   }
 }

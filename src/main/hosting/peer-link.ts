@@ -15,6 +15,7 @@
  */
 import { RTCDtlsTransport, RTCPeerConnection, type RTCCertificate, type RTCDataChannel, type RTCIceCandidate } from 'werift'
 import type { Logger } from '../logging/logger'
+import { holdEarlyDtls, type EarlyDtlsHold } from './early-dtls'
 
 export type PeerIceServer = { urls: string; username?: string; credential?: string }
 
@@ -68,6 +69,9 @@ export class PeerLink {
   /** Local candidates gathered before our SDP went out: a peer must see the SDP first (libdatachannel throws otherwise). */
   private localHeld: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }[] | null = []
   private readonly subs: { unSubscribe(): void }[] = []
+  /** The peer's first DTLS flight, kept until werift listens for it (early-dtls.ts). */
+  private readonly earlyDtls: EarlyDtlsHold[] = []
+  private readonly earlyDtlsSeen = new WeakSet<object>()
 
   constructor(private readonly o: PeerLinkOptions) {
     this.peerId = o.peerId
@@ -76,9 +80,11 @@ export class PeerLink {
       this.pc.onIceCandidate.subscribe((c) => this.localCandidate(c)),
       this.pc.onDataChannel.subscribe((ch) => this.adopt(ch)),
       this.pc.iceConnectionStateChange.subscribe((s) => {
+        this.stage(`ICE ${s}`)
         if (s === 'failed' || s === 'closed') this.gone(`ICE ${s}`)
       }),
       this.pc.connectionStateChange.subscribe((s) => {
+        this.stage(`connection ${s}`)
         if (s === 'failed' || s === 'closed') this.gone(`connection ${s}`)
       })
     )
@@ -92,23 +98,35 @@ export class PeerLink {
     const offer = await this.pc.createOffer()
     await this.pc.setLocalDescription(offer)
     if (this.closed) return
+    this.holdEarlyDtls()
     const sdp = this.pc.localDescription?.sdp ?? offer.sdp
     this.mid = dataMid(sdp) ?? this.mid
     this.o.signals.offer(sdp)
+    this.stage('offer sent')
     this.releaseCandidates()
   }
 
   /** The peer offered: answer it. A peer that offers without channels gets ours after connecting. */
   async acceptOffer(sdp: string): Promise<void> {
     this.offeredBy = 'peer'
+    this.stage('offer received')
     this.mid = dataMid(sdp) ?? this.mid
     await this.pc.setRemoteDescription({ type: 'offer', sdp })
+    this.holdEarlyDtls()
     await this.remoteDescriptionSet()
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
     if (this.closed) return
     this.o.signals.answer(this.pc.localDescription?.sdp ?? answer.sdp)
+    this.stage('answer sent')
     this.releaseCandidates()
+  }
+
+  private holdEarlyDtls(): void {
+    if (this.closed) return
+    const hold = holdEarlyDtls(this.pc, this.earlyDtlsSeen)
+    if (hold) this.earlyDtls.push(hold)
+    else this.o.log.debug(`${this.peerId}: werift's DTLS transport is not the expected shape; early DTLS records are not held`)
   }
 
   /** The SDP is out: the candidates gathered meanwhile follow it, later ones go at once. */
@@ -123,6 +141,7 @@ export class PeerLink {
       this.o.events.onBadInput(`answer while ${this.pc.signalingState}`)
       return
     }
+    this.stage('answer received')
     await this.pc.setRemoteDescription({ type: 'answer', sdp })
     await this.remoteDescriptionSet()
   }
@@ -195,6 +214,7 @@ export class PeerLink {
     this.closed = true
     this.pending = []
     for (const s of this.subs.splice(0)) s.unSubscribe()
+    for (const h of this.earlyDtls.splice(0)) h.dispose()
     let resetting = false
     for (const ch of this.channels) {
       ch.onopen = undefined
@@ -219,6 +239,11 @@ export class PeerLink {
     // A moment for the stream resets to go out before the association is torn down.
     if (resetting) await new Promise((r) => setTimeout(r, CHANNEL_CLOSE_GRACE_MS).unref())
     await this.pc.close().catch(() => undefined)
+  }
+
+  /** Debug trace of the handshake's stages, in ms since this link was made. */
+  private stage(what: string): void {
+    this.o.log.debug(`${this.peerId}: ${what} after ${Date.now() - this.createdAt} ms`)
   }
 
   private gone(reason: string): void {
@@ -262,6 +287,7 @@ export class PeerLink {
     if (label === 'control' && this.control === null) this.control = ch
     const opened = (): void => {
       if (this.closed) return
+      this.stage(`${label} channel open${this.earlyDtls.some((h) => h.replayed > 0) ? ' (early DTLS records handed over)' : ''}`)
       if (label === 'data') {
         const before = this.data?.readyState === 'open' && this.data !== ch
         this.data = before ? this.data : ch

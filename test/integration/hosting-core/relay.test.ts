@@ -104,7 +104,9 @@ describe('peer hosting (werift) in one runtime', () => {
     await a.join()
     await c.join()
     await until('both open', () => a.open && c.open)
-    await until('an RTT for alice', async () => (await snapshot(b)).sessions[0]!.peers.find((p) => p.peerId === 'alice')?.rttP50Ms != null, 10_000)
+    // Both control channels open on the host's side too (a pong came back from each): a player can
+    // see its channels open a moment before the host does.
+    await until('an RTT for alice and carol', async () => (await snapshot(b)).sessions[0]!.peers.filter((p) => p.rttP50Ms != null).length === 2, 10_000)
     const n = await b.runtime.dispatch('hosting.notice', { text: 'server restarts in 5 minutes' }, { transport: 'test', client: 't' })
     expect(n).toMatchObject({ ok: true, value: { sent: 2, acked: 2, failed: 0 } })
     expect(a.control.some((f) => f.type === 'command' && f.payload?.['command'] === 'notice')).toBe(true)
