@@ -13,6 +13,7 @@ import path from 'node:path'
 import WebSocket from 'ws'
 import { BRIDGE_PATH, type CallResult, type MethodInput, type MethodName } from '../../../src/shared/contract'
 import { ENV_OVERRIDES } from '../../../src/shared/config-schema'
+import { headlessNodeFlags } from '../../support/headless-flags'
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..')
 
@@ -67,8 +68,9 @@ export async function startHeadlessHost(opts: { env?: Record<string, string>; re
     LOG_FORMAT: 'text',
     ...opts.env
   })
-  // WARP_HOST_NODE_ARGS: extra node flags for the host (benchmarks: `--cpu-prof --cpu-prof-dir=…`).
-  const nodeArgs = (process.env['WARP_HOST_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '')
+  // The flags of every headless launch (the bin's shebang), then WARP_HOST_NODE_ARGS: extra node
+  // flags for the host (benchmarks: `--cpu-prof --cpu-prof-dir=…`; a later flag wins).
+  const nodeArgs = [...headlessNodeFlags(), ...(process.env['WARP_HOST_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '')]
   const child = spawn(process.execPath, [...nodeArgs, path.join(buildDir(), 'main', 'headless.js')], {
     cwd: dataDir,
     env,
