@@ -170,6 +170,8 @@ async function run(n: number): Promise<Row> {
   } finally {
     await stopAllPlayerProcesses()
     if (process.env.BENCH_DEBUG) (await import('node:fs')).writeFileSync(`/tmp/bench-host-${n}.log`, host.output())
+    const warnings = host.output().split('\n').filter((l) => / (WARN|ERROR) /.test(l))
+    if (warnings.length) console.log(`\n  host warnings (${warnings.length}): ${warnings.slice(0, 5).map((l) => l.slice(0, 400)).join('\n    ')}`)
     await host.stop()
   }
 }

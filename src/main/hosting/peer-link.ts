@@ -53,6 +53,8 @@ export interface PeerLinkOptions {
 const MAX_PENDING_CANDIDATES = 64
 /** Between closing the channels and closing the connection (ms). */
 const CHANNEL_CLOSE_GRACE_MS = 100
+/** A handshake slower than this is logged with its stages (a healthy one takes 100–300 ms). */
+const SLOW_HANDSHAKE_MS = 3000
 
 export class PeerLink {
   readonly peerId: string
@@ -72,6 +74,8 @@ export class PeerLink {
   /** The peer's first DTLS flight, kept until werift listens for it (early-dtls.ts). */
   private readonly earlyDtls: EarlyDtlsHold[] = []
   private readonly earlyDtlsSeen = new WeakSet<object>()
+  /** Handshake stages until both channels are open (then null). */
+  private trace: string[] | null = []
 
   constructor(private readonly o: PeerLinkOptions) {
     this.peerId = o.peerId
@@ -241,9 +245,19 @@ export class PeerLink {
     await this.pc.close().catch(() => undefined)
   }
 
-  /** Debug trace of the handshake's stages, in ms since this link was made. */
+  /**
+   * The handshake's stages, in ms since this link was made: a debug line each, and the whole trace
+   * in one warning when both channels took longer than SLOW_HANDSHAKE_MS to open.
+   */
   private stage(what: string): void {
-    this.o.log.debug(`${this.peerId}: ${what} after ${Date.now() - this.createdAt} ms`)
+    const ms = Date.now() - this.createdAt
+    this.o.log.debug(`${this.peerId}: ${what} after ${ms} ms`)
+    if (this.trace === null) return
+    this.trace.push(`${what} ${ms}`)
+    if (this.dataOpen && this.controlOpen) {
+      if (ms > SLOW_HANDSHAKE_MS) this.o.log.warn(`${this.peerId}: slow handshake, channels open after ${ms} ms (${this.trace.join(', ')})`)
+      this.trace = null
+    }
   }
 
   private gone(reason: string): void {
@@ -287,15 +301,13 @@ export class PeerLink {
     if (label === 'control' && this.control === null) this.control = ch
     const opened = (): void => {
       if (this.closed) return
-      this.stage(`${label} channel open${this.earlyDtls.some((h) => h.replayed > 0) ? ' (early DTLS records handed over)' : ''}`)
-      if (label === 'data') {
-        const before = this.data?.readyState === 'open' && this.data !== ch
-        this.data = before ? this.data : ch
-        if (!before) this.o.events.onDataOpen()
-      } else {
-        const before = this.control?.readyState === 'open' && this.control !== ch
-        this.control = before ? this.control : ch
-        if (!before) this.o.events.onControlOpen()
+      const before = label === 'data' ? this.data?.readyState === 'open' && this.data !== ch : this.control?.readyState === 'open' && this.control !== ch
+      if (!before) {
+        if (label === 'data') this.data = ch
+        else this.control = ch
+        this.stage(`${label} channel open${this.earlyDtls.some((h) => h.replayed > 0) ? ' (early DTLS records handed over)' : ''}`)
+        if (label === 'data') this.o.events.onDataOpen()
+        else this.o.events.onControlOpen()
       }
     }
     ch.stateChanged.subscribe((state) => {
