@@ -16,6 +16,7 @@
 import { RTCDtlsTransport, RTCPeerConnection, type RTCCertificate, type RTCDataChannel, type RTCIceCandidate } from 'werift'
 import type { Logger } from '../logging/logger'
 import { holdEarlyDtls, type EarlyDtlsHold } from './early-dtls'
+import { noPublicStunFallback } from './werift-stun'
 
 export type PeerIceServer = { urls: string; username?: string; credential?: string }
 
@@ -79,6 +80,7 @@ export class PeerLink {
 
   constructor(private readonly o: PeerLinkOptions) {
     this.peerId = o.peerId
+    noPublicStunFallback() // once per process; the service logs if it cannot be applied
     this.pc = new RTCPeerConnection({ iceServers: o.iceServers.map((s) => ({ ...s })), ...(o.certificate ? { certificates: [o.certificate] } : {}) })
     this.subs.push(
       this.pc.onIceCandidate.subscribe((c) => this.localCandidate(c)),

@@ -21,6 +21,7 @@ import { errorFields, type Logger } from '../logging/logger'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
 import { hostCertificate, type PeerIceServer } from './peer-link'
+import { noPublicStunFallback } from './werift-stun'
 import { SessionHost, type SessionSettings, type SessionTraffic } from './session-host'
 
 export const PAUSED_META_KEY = 'hosting.paused'
@@ -77,6 +78,7 @@ export class HostingService extends LifecycleService {
       this.pausedReason = saved === '1' ? null : saved
     }
     this.changed = this.o.events.throttle('hosting.changed', 500)
+    if (!noPublicStunFallback()) this.o.log.warn("werift's ICE agent is not the expected shape: without a STUN server in hosting.ice_servers it may ask stun.l.google.com")
     this.settings.certificate = await hostCertificate()
     const coordinator = this.o.coordinator()
     if (this.o.config.hosting.zones.length === 0 || !coordinator) {

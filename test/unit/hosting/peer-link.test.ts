@@ -8,7 +8,12 @@ import { RTCPeerConnection } from 'werift'
 import { dataMid, isMdnsCandidate, normaliseCandidate } from '../../../src/main/hosting/peer-link'
 import { iceServersOf } from '../../../src/main/hosting/service'
 import { batches, MAX_BATCH_BYTES } from '../../../src/main/hosting/session-host'
+import { noPublicStunFallback } from '../../../src/main/hosting/werift-stun'
 import { ConfigSchema } from '../../../src/shared/config-schema'
+
+/** The ICE agents (werift's Connection) behind a peer connection: internals, read for the test. */
+const iceAgents = (pc: RTCPeerConnection): { stunServer?: unknown }[] =>
+  (pc as unknown as { dtlsTransports: { iceTransport: { connection: { stunServer?: unknown } } }[] }).dtlsTransports.map((t) => t.iceTransport.connection)
 
 const hosting = (h: Record<string, unknown>) => ConfigSchema.parse({ hosting: h }).hosting
 
@@ -16,11 +21,22 @@ describe('ICE servers', () => {
   it('none by default, and werift then gathers without any STUN server (no public fallback)', async () => {
     const servers = iceServersOf(hosting({}))
     expect(servers).toEqual([])
+    expect(noPublicStunFallback()).toBe(true)
     const pc = new RTCPeerConnection({ iceServers: servers })
     expect(pc.getConfiguration().iceServers).toEqual([])
     pc.createDataChannel('data')
+    // The ICE agent itself has no STUN server: werift 0.25.2 alone would fall back to Google's.
+    expect(iceAgents(pc).map((c) => c.stunServer)).toEqual([undefined])
     await pc.setLocalDescription(await pc.createOffer())
     expect(pc.localDescription!.sdp).not.toContain('typ srflx')
+    await pc.close()
+  })
+
+  it('a configured STUN server is still the one the ICE agent asks', async () => {
+    noPublicStunFallback()
+    const pc = new RTCPeerConnection({ iceServers: iceServersOf(hosting({ ice_servers: ['stun:stun.lan:3478'] })) })
+    pc.createDataChannel('data')
+    expect(iceAgents(pc).map((c) => c.stunServer)).toEqual([['stun.lan', 3478]])
     await pc.close()
   })
 
