@@ -16,6 +16,7 @@
  * sampled), the player processes' CPU (are they the bottleneck?) and the largest send buffer of
  * a peer on the host when sending ends (werift falling behind shows there).
  *
+ * BENCH_HOST_ENV='{"HOST_TICK_MS":"40"}': extra environment for the host (a setting's effect).
  * BENCH_DEBUG=1: the host logs at debug (each peer's handshake stages, peer-link.ts) into
  * /tmp/bench-host-<N>.log, and every player's time to open is printed (find the stragglers).
  *
@@ -63,7 +64,12 @@ interface Row {
 const fmt = (v: number | null, d = 0): string => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(d))
 
 async function run(n: number): Promise<Row> {
-  const host = await startHostingHost({ zoneId: 'bench', maxPlayers: 200, env: { LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn' } })
+  const host = await startHostingHost({
+    zoneId: 'bench',
+    maxPlayers: 200,
+    // BENCH_HOST_ENV='{"HOST_TICK_MS":"40"}': settings for the host under test (try a setting's effect).
+    env: { LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'warn', ...(JSON.parse(process.env.BENCH_HOST_ENV ?? '{}') as Record<string, string>) }
+  })
   const procs: PlayerProcess[] = []
   try {
     const count = Math.ceil(n / PER_PROCESS)
