@@ -12,7 +12,9 @@
  * - invalid (envelope, payload, unknown type), or its handler threw: to errors/ with why, the
  *   original removed — a command is answered with an error too when it can be (valid envelope);
  * - not owned by the app's user: refused unread, moved to errors/ and logged.
- * Up to `concurrency` files are handled at once (their reads and writes run on libuv's threads).
+ * Up to `concurrency` files are handled at once; their reads, ACK writes and removals are
+ * synchronous calls on the event loop (SYNC_IO in files.ts says why), the rare paths (errors/,
+ * refused files) go through libuv's pool.
  * WARP Host's answers go to responses/, its ACKs to acks/; it never reads either.
  */
 import fs, { promises as fsp } from 'node:fs'
@@ -22,7 +24,7 @@ import type { Logger } from '../logging/logger'
 import { ThrottledLog } from '../logging/throttled-log'
 import { MessageEndpoint, type DedupeStore, type DeliveryOutcome, type ErrorStore, type StoredError, type Timers } from '../messaging/endpoint'
 import type { Message } from '../messaging/envelope'
-import { ASYNC_IO, currentUid, ensureGroupDirs, ensurePrivateDir, errorFileName, groupDir, isGroupName, isTempName, removeFile, writeFileAtomic, type FileIo } from './files'
+import { currentUid, ensureGroupDirs, ensurePrivateDir, errorFileName, groupDir, isGroupName, isTempName, removeFile, SYNC_IO, writeFileAtomic, type FileIo } from './files'
 import type { InboxErrorStage } from './store'
 
 export type InboxSettings = Pick<
@@ -53,7 +55,7 @@ export interface FileInboxOptions {
   uid?: number | null
   /** fs.watch the folders (default true; false = the rescan alone: the benchmark's polling baseline). */
   watch?: boolean
-  /** The hot path's file operations (default ASYNC_IO). */
+  /** The hot path's file operations (default SYNC_IO). */
   io?: FileIo
   timers?: Timers
   now?: () => number
@@ -109,7 +111,7 @@ export class FileInbox {
     this.now = opts.now ?? Date.now
     this.log = opts.log
     this.throttled = new ThrottledLog(opts.log, 10_000)
-    this.io = opts.io ?? ASYNC_IO
+    this.io = opts.io ?? SYNC_IO
   }
 
   get root(): string {
