@@ -12,7 +12,8 @@
  * - the ceiling: read, write the ACK, unlink, in a tight synchronous loop in one thread; ours as a
  *   fraction of it.
  * Options: --messages N (sustained, default 10,000), --rate R (default 1,000/s), --seconds S (5),
- * --sync (also ours with the file operations synchronous on the event loop, for comparison).
+ * --async (also ours with each file operation on libuv's pool, as the app did before),
+ * --worker (also ours with the file operations on a worker thread in batches), for comparison.
  * The machine is shared and noisy: compare ratios within one run.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -57,10 +58,10 @@ function writeMessage(dir: string, id: string, text: string): void {
 interface Child {
   proc: ChildProcess
   dataDir: string
-  stop(): Promise<{ cpuMs: number } | null>
+  stop(): Promise<{ cpuMs: number; threads?: Record<string, number> } | null>
 }
 
-async function startChild(watch: boolean, io: 'async' | 'sync' = 'async'): Promise<Child> {
+async function startChild(watch: boolean, io: 'sync' | 'async' | 'worker' = 'sync'): Promise<Child> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-bench-'))
   const settings = watch ? { rescan_ms: 10_000, concurrency: 16 } : { rescan_ms: 1000, concurrency: 16 }
   // INBOX_CHILD_NODE_ARGS: extra node flags for the inbox process (e.g. `--cpu-prof --cpu-prof-dir=…`).
@@ -87,7 +88,7 @@ async function startChild(watch: boolean, io: 'async' | 'sync' = 'async'): Promi
       await exited
       fs.rmSync(dataDir, { recursive: true, force: true })
       const line = out.split('\n').find((l) => l.startsWith('{'))
-      return line ? (JSON.parse(line) as { cpuMs: number }) : null
+      return line ? (JSON.parse(line) as { cpuMs: number; threads?: Record<string, number> }) : null
     }
   }
 }
@@ -207,18 +208,19 @@ async function main(): Promise<void> {
   console.log(`bench:inbox — ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}, node ${process.versions.node}; tmp ${os.tmpdir()}; load average ${load()}`)
   const ceilings = [ceiling(3000)]
 
-  const results: Record<string, { lat: Awaited<ReturnType<typeof latencyRun>>; sus: Awaited<ReturnType<typeof sustainedRun>>; cpuMs: number | null }> = {}
+  const results: Record<string, { lat: Awaited<ReturnType<typeof latencyRun>>; sus: Awaited<ReturnType<typeof sustainedRun>>; cpuMs: number | null; threads?: Record<string, number> }> = {}
   for (const [label, watch, io] of [
-    ['fs.watch + rescan (ours)', true, 'async'],
-    ['1 s polling loop (baseline)', false, 'async'],
-    ...(args.includes('--sync') ? ([['ours, file I/O sync on the loop', true, 'sync']] as const) : [])
+    ['fs.watch + rescan (ours)', true, 'sync'],
+    ['1 s polling loop (baseline)', false, 'sync'],
+    ...(args.includes('--async') ? ([['ours, each call on libuv pool', true, 'async']] as const) : []),
+    ...(args.includes('--worker') ? ([['ours, a worker thread', true, 'worker']] as const) : [])
   ] as const) {
     const child = await startChild(watch, io)
     try {
       const lat = await latencyRun(child, RATE, SECONDS)
       const sus = await sustainedRun(child, SUSTAINED)
       const cpu = await child.stop()
-      results[label] = { lat, sus, cpuMs: cpu?.cpuMs ?? null }
+      results[label] = { lat, sus, cpuMs: cpu?.cpuMs ?? null, ...(cpu?.threads ? { threads: cpu.threads } : {}) }
       ceilings.push(ceiling(3000))
     } catch (err) {
       await child.stop()
@@ -240,8 +242,9 @@ async function main(): Promise<void> {
     const frac = r.sus.perSecond / ceil.perSecond
     console.log(
       `  ${label.padEnd(30)} ${Math.round(r.sus.perSecond).toString().padStart(6)} messages/s  (${f1(r.sus.seconds)} s; the writer alone ${Math.round(r.sus.writerPerSecond)}/s; ${r.sus.lost} lost; ${(frac * 100).toFixed(0)} % of the bare ceiling)` +
-        (r.cpuMs !== null ? `; inbox CPU ${Math.round(r.cpuMs)} ms` : '')
+        (r.cpuMs !== null ? `; inbox CPU ${Math.round(r.cpuMs)} ms (${Math.round((r.cpuMs * 1000) / (r.lat.count + SUSTAINED))} µs/message)` : '')
     )
+    if (r.threads) console.log(`    by thread (ms): ${Object.entries(r.threads).map(([t, ms]) => `${t} ${ms}`).join(', ')}`)
   }
   const ours = results['fs.watch + rescan (ours)']!
   const ceilRename = 1e6 / ceil.usWithRename
