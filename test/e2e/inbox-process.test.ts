@@ -151,13 +151,21 @@ describe('the inbox of a running headless process', () => {
     expect(back).toMatchObject({ success: true, result: { changed: ['polling.batch_size'] } })
     expect(await bridgeCall(host, 'config.get')).toMatchObject({ ok: true, value: { config: { polling: { batch_size: 100 } } } })
     expect(fs.readFileSync(file, 'utf8')).toBe(fewer)
-    // A file that does not validate is refused with why; nothing applied, nothing written.
+    // A file that does not validate is refused with why; nothing applied, nothing written. (A raw
+    // command: `warp-host send` reads the same file for its settings and would stop at it, exit 78.)
     fs.writeFileSync(file, 'polling:\n  batch_size: -3\n')
-    const bad = await send(host.dataDir, ['reload-config', '--json'])
-    expect(bad.code).toBe(1)
-    expect(json(bad)).toMatchObject({ success: false, result: { code: 'bad_input', error: expect.stringMatching(/polling\.batch_size/) } })
-    expect(fs.readFileSync(file, 'utf8')).toBe('polling:\n  batch_size: -3\n')
-    fs.writeFileSync(file, fewer)
+    try {
+      const cmd = createMessage('command', 'main', { command: 'reload-config' }, { requiresAck: true })
+      await drop(host, cmd)
+      await until(() => answersTo(host, cmd.id).length === 1, 'the answer to the reload of a bad file')
+      expect(answersTo(host, cmd.id)[0]!.payload).toMatchObject({ success: false, result: { code: 'bad_input', error: expect.stringMatching(/polling\.batch_size/) } })
+      expect(await bridgeCall(host, 'config.get')).toMatchObject({ ok: true, value: { config: { polling: { batch_size: 100 }, inbox: { retention_hours: 48 } } } })
+      expect(fs.readFileSync(file, 'utf8')).toBe('polling:\n  batch_size: -3\n')
+      for (const n of names(dirOf(host, 'responses'))) fs.rmSync(path.join(dirOf(host, 'responses'), n))
+      fs.rmSync(path.join(dirOf(host, 'acks'), `${cmd.id}.ack`), { force: true })
+    } finally {
+      fs.writeFileSync(file, fewer)
+    }
   })
 
   it('raw files: an ACK file after the handler, the answer in responses/, a re-delivered id ACKed again and not run twice', async () => {
