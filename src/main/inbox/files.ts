@@ -142,98 +142,14 @@ export interface FileIo {
   read(file: string, maxBytes: number, uid: number | null): Promise<ReadResult>
   writeAtomic(dir: string, name: string, data: string): Promise<void>
   remove(file: string): Promise<void>
+  /**
+   * Operations asked for one after the other are done in that order without waiting for the
+   * first to finish (WorkerFileIo): an ACK write and the removal of its message go together.
+   */
+  readonly ordered?: boolean
+  /** Releases what it holds (the thread of WorkerFileIo). */
+  close?(): Promise<void>
 }
 
-/** Each operation on libuv's thread pool (the inbox's hot path before SYNC_IO; a bench comparison). */
+/** Each operation on libuv's thread pool: WorkerFileIo's fallback, and a bench comparison. */
 export const ASYNC_IO: FileIo = { read: readMessageFile, writeAtomic: writeFileAtomic, remove: removeFile }
-
-/** readMessageFile with synchronous calls (the same checks and results). */
-export function readMessageFileSync(file: string, maxBytes: number, uid: number | null): ReadResult {
-  let fd: number
-  try {
-    fd = fs.openSync(file, OPEN_FLAGS)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return { kind: 'gone' }
-    if (code === 'ELOOP' || code === 'EISDIR') return { kind: 'not-a-file' }
-    throw err
-  }
-  try {
-    const st = fs.fstatSync(fd)
-    if (!st.isFile()) return { kind: 'not-a-file' }
-    if (uid !== null && st.uid !== uid) return { kind: 'refused', ownerUid: st.uid }
-    if (st.size > maxBytes) return { kind: 'too-big', size: st.size }
-    const buf = Buffer.allocUnsafe(st.size)
-    let n = 0
-    while (n < st.size) {
-      const got = fs.readSync(fd, buf, n, st.size - n, n)
-      if (got === 0) break
-      n += got
-    }
-    return { kind: 'ok', text: buf.toString('utf8', 0, n), mtimeMs: st.mtimeMs }
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-/** writeFileAtomic with synchronous calls. */
-export function writeFileAtomicSync(dir: string, name: string, data: string): void {
-  const tmp = path.join(dir, `.${name}.${process.pid}.${++tempSeq}.tmp`)
-  try {
-    fs.writeFileSync(tmp, data, { mode: 0o600 })
-    fs.renameSync(tmp, path.join(dir, name))
-  } catch (err) {
-    try {
-      fs.unlinkSync(tmp)
-    } catch {
-      // never written
-    }
-    throw err
-  }
-}
-
-/** removeFile with a synchronous call. */
-export function removeFileSync(file: string): void {
-  try {
-    fs.unlinkSync(file)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
-}
-
-/**
- * The inbox's hot path (the default): every operation a synchronous call on the event loop.
- * Measured (`npm run bench:inbox -- --async --worker`, 2 cores): a message's nine calls cost the
- * kernel 15–30 µs, while dispatching them one by one through libuv's pool cost the event loop as
- * much again plus a thread wake-up per call — and a worker thread doing them in batches paid
- * cross-thread wake-ups instead (expensive on this VM, and slow when another process holds the
- * other core). Done here, a message costs about half the CPU of either, needs no second thread to
- * be scheduled, and the event loop is not busier than with the pool: it spends on the calls what
- * it spent on dispatching them. A turn holds the loop for at most `inbox.concurrency` files
- * (16 by default: well under a millisecond, bounded by `max_message_bytes`).
- */
-export const SYNC_IO: FileIo = {
-  read: (file, maxBytes, uid) => {
-    try {
-      return Promise.resolve(readMessageFileSync(file, maxBytes, uid))
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
-    }
-  },
-  writeAtomic: (dir, name, data) => {
-    try {
-      writeFileAtomicSync(dir, name, data)
-      return Promise.resolve()
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
-    }
-  },
-  remove: (file) => {
-    try {
-      removeFileSync(file)
-      return Promise.resolve()
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
-    }
-  }
-}

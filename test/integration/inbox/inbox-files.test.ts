@@ -1,20 +1,32 @@
 /**
- * The inbox's hot-path file operations on a real folder: SYNC_IO (the app's) answers exactly what
- * ASYNC_IO answers for every kind of file — a message, a file gone, a symlink, a folder, a FIFO,
- * a file too big, a file of another user — and both write through a temporary name (0600, no
- * temporary left) and remove a file already gone without complaint.
+ * The inbox's hot-path file operations on a real folder: the worker thread (WorkerFileIo, the
+ * app's) answers exactly what ASYNC_IO answers for every kind of file — a message, a file gone, a
+ * symlink, a folder, a FIFO, a file too big, a file of another user — both write through a
+ * temporary name (0600, no temporary left) and remove a file already gone without complaint; the
+ * worker does what it is asked in order without waiting in between, and after close() its calls
+ * run on libuv's pool.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ASYNC_IO, currentUid, SYNC_IO, type FileIo } from '../../../src/main/inbox/files'
+import { WorkerFileIo } from '../../../src/main/inbox/file-worker'
+import { ASYNC_IO, currentUid, type FileIo } from '../../../src/main/inbox/files'
 import { tempDir } from './harness'
 
 const dirs: string[] = []
-afterEach(() => {
+const workers: WorkerFileIo[] = []
+afterEach(async () => {
+  for (const w of workers.splice(0)) await w.close()
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 })
+
+/** A worker of its own for the test (closed after it). */
+function worker(): WorkerFileIo {
+  const w = new WorkerFileIo()
+  workers.push(w)
+  return w
+}
 
 function folder(): string {
   const d = tempDir('files')
@@ -23,10 +35,11 @@ function folder(): string {
 }
 
 describe.each([
-  ['SYNC_IO', SYNC_IO],
-  ['ASYNC_IO', ASYNC_IO]
-] as [string, FileIo][])('%s', (_name, io) => {
+  ['WorkerFileIo', worker],
+  ['ASYNC_IO', () => ASYNC_IO]
+] as [string, () => FileIo][])('%s', (_name, make) => {
   it('reads a message, and tells a file gone, a symlink, a folder, a FIFO and a file too big apart', async () => {
+    const io = make()
     const d = folder()
     const uid = currentUid()
     fs.writeFileSync(path.join(d, 'm.json'), '{"a":1}')
@@ -46,6 +59,7 @@ describe.each([
   })
 
   it.skipIf(currentUid() === null)('refuses a file whose owner is not the given user, unread', async () => {
+    const io = make()
     const d = folder()
     fs.writeFileSync(path.join(d, 'm.json'), '{}')
     const other = (currentUid() ?? 0) + 1
@@ -53,6 +67,7 @@ describe.each([
   })
 
   it('writes through a temporary name (0600, none left behind) and removes a file, also one already gone', async () => {
+    const io = make()
     const d = folder()
     await io.writeAtomic(d, 'x.ack', '{"ack":"x"}')
     expect(fs.readFileSync(path.join(d, 'x.ack'), 'utf8')).toBe('{"ack":"x"}')
@@ -62,6 +77,39 @@ describe.each([
     await io.remove(path.join(d, 'x.ack'))
     expect(fs.readdirSync(d)).toEqual([])
     await expect(io.writeAtomic(path.join(d, 'no-such-folder'), 'y.ack', '{}')).rejects.toThrow(/ENOENT/)
+    expect(fs.readdirSync(d)).toEqual([])
+  })
+})
+
+describe('WorkerFileIo', () => {
+  it('does what it is asked in order without waiting in between (an ACK, then the removal of its message), in one batch', async () => {
+    const io = worker()
+    expect(io.ordered).toBe(true)
+    const d = folder()
+    fs.writeFileSync(path.join(d, 'm.json'), '{}')
+    // Asked together: the write lands before the removal, and a read after both sees the file gone.
+    const wrote = io.writeAtomic(d, 'm.ack', '{"ack":"m"}')
+    const removed = io.remove(path.join(d, 'm.json'))
+    const read = io.read(path.join(d, 'm.json'), 1024, currentUid())
+    const readAck = io.read(path.join(d, 'm.ack'), 1024, currentUid())
+    await Promise.all([wrote, removed])
+    expect(await read).toEqual({ kind: 'gone' })
+    expect(await readAck).toMatchObject({ kind: 'ok', text: '{"ack":"m"}' })
+    // Many at once: every one answered, none lost.
+    const names = Array.from({ length: 500 }, (_, i) => `n${i}.json`)
+    await Promise.all(names.map((n) => io.writeAtomic(d, n, n)))
+    const texts = await Promise.all(names.map((n) => io.read(path.join(d, n), 1024, currentUid())))
+    expect(texts.map((t) => (t.kind === 'ok' ? t.text : t.kind))).toEqual(names)
+  })
+
+  it('after close() its calls run on libuv’s pool', async () => {
+    const io = worker()
+    const d = folder()
+    await io.close()
+    expect(io.ordered).toBe(false)
+    await io.writeAtomic(d, 'late.ack', 'x')
+    expect(await io.read(path.join(d, 'late.ack'), 1024, currentUid())).toMatchObject({ kind: 'ok', text: 'x' })
+    await io.remove(path.join(d, 'late.ack'))
     expect(fs.readdirSync(d)).toEqual([])
   })
 })
