@@ -391,9 +391,9 @@ export class FileInbox {
       case 'closed':
         return // left for the next start
       case 'handled':
-        await this.finish(g, name, file, held.ack, outcome.message)
         g.handled++
         g.lastMessageAt = this.now()
+        await this.finish(g, name, file, held.ack, outcome.message)
         this.opts.afterHandled?.(group, g.endpoint, outcome)
         this.opts.onChange?.()
         return

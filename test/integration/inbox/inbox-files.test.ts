@@ -3,8 +3,8 @@
  * app's) answers exactly what ASYNC_IO answers for every kind of file — a message, a file gone, a
  * symlink, a folder, a FIFO, a file too big, a file of another user — both write through a
  * temporary name (0600, no temporary left) and remove a file already gone without complaint; the
- * worker does what it is asked in order without waiting in between, and after close() its calls
- * run on libuv's pool.
+ * worker writes and removes in the order asked without waiting in between, and after close() its
+ * calls run on libuv's pool.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -82,19 +82,18 @@ describe.each([
 })
 
 describe('WorkerFileIo', () => {
-  it('does what it is asked in order without waiting in between (an ACK, then the removal of its message), in one batch', async () => {
+  it('writes and removes in the order asked without waiting in between (an ACK, then the removal of its message)', async () => {
     const io = worker()
     expect(io.ordered).toBe(true)
     const d = folder()
     fs.writeFileSync(path.join(d, 'm.json'), '{}')
-    // Asked together: the write lands before the removal, and a read after both sees the file gone.
-    const wrote = io.writeAtomic(d, 'm.ack', '{"ack":"m"}')
-    const removed = io.remove(path.join(d, 'm.json'))
-    const read = io.read(path.join(d, 'm.json'), 1024, currentUid())
-    const readAck = io.read(path.join(d, 'm.ack'), 1024, currentUid())
-    await Promise.all([wrote, removed])
-    expect(await read).toEqual({ kind: 'gone' })
-    expect(await readAck).toMatchObject({ kind: 'ok', text: '{"ack":"m"}' })
+    // Asked together, done in order: a write, a removal, the same name written again and removed.
+    const asked = [io.writeAtomic(d, 'm.ack', '{"ack":"m"}'), io.remove(path.join(d, 'm.json')), io.writeAtomic(d, 'again', '1'), io.remove(path.join(d, 'again'))]
+    expect(fs.existsSync(path.join(d, 'm.json'))).toBe(true) // nothing done on this thread
+    await Promise.all(asked)
+    expect(await io.read(path.join(d, 'm.json'), 1024, currentUid())).toEqual({ kind: 'gone' })
+    expect(await io.read(path.join(d, 'm.ack'), 1024, currentUid())).toMatchObject({ kind: 'ok', text: '{"ack":"m"}' })
+    expect(fs.readdirSync(d)).toEqual(['m.ack'])
     // Many at once: every one answered, none lost.
     const names = Array.from({ length: 500 }, (_, i) => `n${i}.json`)
     await Promise.all(names.map((n) => io.writeAtomic(d, n, n)))
