@@ -9,6 +9,8 @@
  * - write → ACK latency p50/p99 at 1,000 messages/s offered (5 s);
  * - sustained messages/s for 10,000 messages from one writer (first write → last ACK);
  * - the same with the polling baseline (the same channel with fs.watch off and a 1 s rescan);
+ * - the backlog drain: 10,000 messages written before the inbox starts, first ACK → last ACK (the
+ *   inbox's own capacity, no writer competing for the CPU);
  * - the ceiling: read, write the ACK, unlink, in a tight synchronous loop in one thread; ours as a
  *   fraction of it.
  * Options: --messages N (sustained, default 10,000), --rate R (default 1,000/s), --seconds S (5),
@@ -63,8 +65,9 @@ interface Child {
   stop(): Promise<{ cpuMs: number; threads?: Record<string, number> } | null>
 }
 
-async function startChild(watch: boolean, io: 'worker' | 'async' | 'sync' = 'worker'): Promise<Child> {
+async function startChild(watch: boolean, io: 'worker' | 'async' | 'sync' = 'worker', prepare?: (dataDir: string) => void): Promise<Child> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-bench-'))
+  prepare?.(dataDir)
   const settings = watch ? { rescan_ms: 10_000, concurrency: 16 } : { rescan_ms: 1000, concurrency: 16 }
   // INBOX_CHILD_NODE_ARGS: extra node flags for the inbox process (e.g. `--cpu-prof --cpu-prof-dir=…`).
   const nodeArgs = (process.env['INBOX_CHILD_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '')
@@ -169,6 +172,34 @@ async function sustainedRun(child: Child, n: number): Promise<{ perSecond: numbe
   return { perSecond: n / seconds, writerPerSecond: n / ((writerDone - t0) / 1000), seconds, lost: ids.filter((id) => !watcher.seen.has(id)).length }
 }
 
+/**
+ * The inbox's own capacity, the sender out of the way: N messages are written before the inbox
+ * starts, and it drains them (first ACK → last ACK) with no writer competing for the CPU.
+ */
+async function drainRun(io: 'worker' | 'async' | 'sync', n: number): Promise<{ perSecond: number; lost: number }> {
+  let watcher: ReturnType<typeof ackWatcher> | null = null
+  const child = await startChild(true, io, (dataDir) => {
+    const main = path.join(dataDir, 'ipc/main')
+    for (const sub of ['messages', 'acks', 'responses', 'errors']) fs.mkdirSync(path.join(main, sub), { recursive: true, mode: 0o700 })
+    fs.chmodSync(path.join(dataDir, 'ipc'), 0o700)
+    for (let i = 0; i < n; i++) {
+      const m = message('main')
+      writeMessage(path.join(main, 'messages'), m.id, m.text)
+    }
+    watcher = ackWatcher(path.join(main, 'acks'))
+  })
+  const w = watcher as unknown as ReturnType<typeof ackWatcher>
+  const deadline = now() + 120_000
+  while (w.seen.size < n && now() < deadline) {
+    await sleep(20)
+    if (w.seen.size >= n * 0.99) w.sweep()
+  }
+  w.close()
+  await child.stop()
+  const times = [...w.seen.values()]
+  return { perSecond: (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000), lost: n - times.length }
+}
+
 /** The bare ceiling: read a message, write its ACK, unlink it — one thread, synchronous, no JSON checks. */
 function ceiling(n: number): { usPerMessage: number; perSecond: number; usWithRename: number } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-ceiling-'))
@@ -213,7 +244,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 3; i++) ceiling(10_000)
   const ceilings = [ceiling(3000)]
 
-  type Result = { lat: Awaited<ReturnType<typeof latencyRun>>; sus: Awaited<ReturnType<typeof sustainedRun>>; cpuMs: number | null; threads?: Record<string, number> }
+  type Result = { lat: Awaited<ReturnType<typeof latencyRun>>; sus: Awaited<ReturnType<typeof sustainedRun>>; cpuMs: number | null; threads?: Record<string, number>; drain?: { perSecond: number; lost: number } }
   const variants = [
     ['fs.watch + rescan (ours)', true, 'worker'],
     ['1 s polling loop (baseline)', false, 'worker'],
@@ -231,7 +262,8 @@ async function main(): Promise<void> {
         const lat = await latencyRun(child, RATE, SECONDS)
         const sus = await sustainedRun(child, SUSTAINED)
         const cpu = await child.stop()
-        results[label]!.push({ lat, sus, cpuMs: cpu?.cpuMs ?? null, ...(cpu?.threads ? { threads: cpu.threads } : {}) })
+        const drain = watch ? await drainRun(io, SUSTAINED) : undefined
+        results[label]!.push({ lat, sus, cpuMs: cpu?.cpuMs ?? null, ...(cpu?.threads ? { threads: cpu.threads } : {}), ...(drain ? { drain } : {}) })
         ceilings.push(ceiling(3000))
       } catch (err) {
         await child.stop()
@@ -265,6 +297,10 @@ async function main(): Promise<void> {
       `  ${label.padEnd(30)} ${runs(rs, (r) => r.sus.perSecond, (n) => n.toFixed(0))} messages/s  (the writer alone ${runs(rs, (r) => r.sus.writerPerSecond, (n) => n.toFixed(0))}/s; ${rs.reduce((n, r) => n + r.sus.lost, 0)} lost; ${(frac * 100).toFixed(0)} % of the bare ceiling)${cpu}`
     )
     for (const r of rs) if (r.threads) console.log(`    by thread (ms): ${Object.entries(r.threads).map(([t, ms]) => `${t} ${ms}`).join(', ')}`)
+  }
+  console.log(`\nbacklog drain, ${SUSTAINED} messages written before the inbox starts (first ACK → last ACK; no writer competing):`)
+  for (const [label, rs] of Object.entries(results)) {
+    if (rs.every((r) => r.drain)) console.log(`  ${label.padEnd(30)} ${runs(rs, (r) => r.drain!.perSecond, (n) => n.toFixed(0))} messages/s  (${rs.reduce((n, r) => n + r.drain!.lost, 0)} lost)`)
   }
   const ours = results['fs.watch + rescan (ours)']!
   const oursPerSecond = median(ours.map((r) => r.sus.perSecond))
