@@ -12,11 +12,10 @@
  * - invalid (envelope, payload, unknown type), or its handler threw: to errors/ with why, the
  *   original removed — a command is answered with an error too when it can be (valid envelope);
  * - not owned by the app's user: refused unread, moved to errors/ and logged.
- * Up to `concurrency` files are handled at once; their reads, ACK writes and removals run on a
- * worker thread in batches (file-worker.ts says why). The ACK of a handled (or re-delivered)
- * message is written in the same batch as the removal of its file, just before it — one round
- * trip to the worker per message after the read. The rare paths (errors/, refused files) go
- * through libuv's pool.
+ * Up to `concurrency` files are handled at once: a file is read on the event loop, its ACK and
+ * its removal go to the inbox's worker thread together, in one batch (file-worker.ts says why):
+ * one round trip to the worker per message. The rare paths (errors/, refused files) go through
+ * libuv's pool.
  * WARP Host's answers go to responses/, its ACKs to acks/; it never reads either.
  */
 import fs, { promises as fsp } from 'node:fs'
