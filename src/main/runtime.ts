@@ -249,6 +249,11 @@ export class Runtime {
         this.configQueue = run.catch(() => undefined)
         return run
       },
+      'config.reload': () => {
+        const run = this.configQueue.then(() => this.applyConfig(this.opts.configStore.reload().changed))
+        this.configQueue = run.catch(() => undefined)
+        return run
+      },
       'metrics.http': () => this.httpMetrics(),
       'shell.info': () => this.shell.info(),
       'shell.setLaunchAtLogin': (input) => this.shell.setLaunchAtLogin(input.enabled),

@@ -25,6 +25,7 @@ export type CoreMethod =
   | 'logs.tail'
   | 'config.get'
   | 'config.update'
+  | 'config.reload'
   | 'metrics.http'
   // shell.*: served by the runtime through its ShellPort (headless answers; the Electron shell attaches the real one)
   | 'shell.info'

@@ -150,7 +150,7 @@ export const InboxConfigSchema = z.object({
   settle_ms: z.number().int().min(0).max(60_000).default(2000),
   /** A larger message file goes to errors/ unread. */
   max_message_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
-  /** Files handled at the same time (file reads and writes run on libuv's thread pool). */
+  /** Files handled at the same time (their ACK writes and removals run on the inbox's worker thread, in batches). */
   concurrency: z.number().int().min(1).max(64).default(16),
   /** Answers (responses/) ask the sender for an ACK (written into messages/ as {"ack": id}), resent until it comes. */
   ack_responses: z.boolean().default(false),

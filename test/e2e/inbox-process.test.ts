@@ -128,8 +128,10 @@ describe('the inbox of a running headless process', () => {
     expect(json(bad)).toMatchObject({ success: false, result: { code: 'bad_input', error: expect.stringMatching(/request_type/) } })
   })
 
-  it('reload-config applies what the file now says (also restarting the inbox itself) and answers what changed', async () => {
-    fs.writeFileSync(path.join(host.dataDir, 'config.yaml'), 'polling:\n  batch_size: 7\ninbox:\n  retention_hours: 48\n')
+  it('reload-config applies what the file now says (also restarting the inbox itself), answers what changed and never writes the file', async () => {
+    const file = path.join(host.dataDir, 'config.yaml')
+    const text = '# the operator’s file\npolling:\n  batch_size: 7\ninbox:\n  retention_hours: 48\n'
+    fs.writeFileSync(file, text)
     const r = await send(host.dataDir, ['reload-config', '--json'])
     expect(r.code).toBe(0)
     const answer = json<{ success: boolean; result: { changed: string[]; restarted: string[] } }>(r)
@@ -141,6 +143,29 @@ describe('the inbox of a running headless process', () => {
     expect((await send(host.dataDir, ['status'])).code).toBe(0)
     const again = json<{ result: { changed: string[] } }>(await send(host.dataDir, ['reload-config', '--json']))
     expect(again.result.changed).toEqual([])
+    expect(fs.readFileSync(file, 'utf8')).toBe(text)
+    // A key taken out of the file goes back to its default — in the app, not written into the file.
+    const fewer = '# the operator’s file\ninbox:\n  retention_hours: 48\n'
+    fs.writeFileSync(file, fewer)
+    const back = json<{ success: boolean; result: { changed: string[] } }>(await send(host.dataDir, ['reload-config', '--json']))
+    expect(back).toMatchObject({ success: true, result: { changed: ['polling.batch_size'] } })
+    expect(await bridgeCall(host, 'config.get')).toMatchObject({ ok: true, value: { config: { polling: { batch_size: 100 } } } })
+    expect(fs.readFileSync(file, 'utf8')).toBe(fewer)
+    // A file that does not validate is refused with why; nothing applied, nothing written. (A raw
+    // command: `warp-host send` reads the same file for its settings and would stop at it, exit 78.)
+    fs.writeFileSync(file, 'polling:\n  batch_size: -3\n')
+    try {
+      const cmd = createMessage('command', 'main', { command: 'reload-config' }, { requiresAck: true })
+      await drop(host, cmd)
+      await until(() => answersTo(host, cmd.id).length === 1, 'the answer to the reload of a bad file')
+      expect(answersTo(host, cmd.id)[0]!.payload).toMatchObject({ success: false, result: { code: 'bad_input', error: expect.stringMatching(/polling\.batch_size/) } })
+      expect(await bridgeCall(host, 'config.get')).toMatchObject({ ok: true, value: { config: { polling: { batch_size: 100 }, inbox: { retention_hours: 48 } } } })
+      expect(fs.readFileSync(file, 'utf8')).toBe('polling:\n  batch_size: -3\n')
+      for (const n of names(dirOf(host, 'responses'))) fs.rmSync(path.join(dirOf(host, 'responses'), n))
+      fs.rmSync(path.join(dirOf(host, 'acks'), `${cmd.id}.ack`), { force: true })
+    } finally {
+      fs.writeFileSync(file, fewer)
+    }
   })
 
   it('raw files: an ACK file after the handler, the answer in responses/, a re-delivered id ACKed again and not run twice', async () => {

@@ -59,6 +59,7 @@ const METHOD_SAMPLES: { [M in MethodName]?: MethodSample<M> } = {
   'logs.tail': { input: () => ({ limit: 20, level: 'info' }) },
   'config.get': { input: () => ({}) },
   'config.update': { input: () => ({ logging: { level: 'debug' } }) },
+  'config.reload': { input: () => undefined },
   'requests.stats': { input: () => undefined },
   'requests.list': { input: () => ({ limit: 10 }) },
   'requests.get': { input: (c) => ({ id: c.requestId }) },

@@ -2,13 +2,14 @@
  * The live configuration: what was loaded, the redacted view the renderer sees, and validated
  * updates. An update is checked against the whole schema (with env overrides applied) before
  * anything is written; the YAML file is edited in place so an admin's comments survive; secrets
- * go to the secret store, never into the YAML file.
+ * go to the secret store, never into the YAML file. A reload applies what the file now says and
+ * writes nothing.
  */
 import fs from 'node:fs'
 import YAML from 'yaml'
 import { ContractCallError, type ConfigView } from '../../shared/contract'
 import { SECRET_KEYS, getKey, setKey, type Config, type ConfigPatch, type EnvName } from '../../shared/config-schema'
-import { ConfigError, buildConfig, flattenConfig, type LoadedConfig } from './load'
+import { ConfigError, buildConfig, flattenConfig, readYaml, unknownKeysOf, type LoadedConfig } from './load'
 import { writePrivateFile, type SecretStore } from './secrets'
 import { suggestConfigKey } from './suggest'
 
@@ -126,6 +127,37 @@ export class ConfigStore {
     this.loaded = { ...this.loaded, config: next, fileData: stripUndefined(fileData) }
     const change = { previous, config: next, changed }
     for (const l of this.listeners) l(change)
+    return change
+  }
+
+  /**
+   * Reads the YAML file again and applies what it says now, as a start would (defaults ← file ←
+   * secrets ← environment): a key taken out of the file goes back to its default. Writes nothing.
+   * Throws ContractCallError('bad_input') naming each bad key (nothing applied), 'unavailable'
+   * without a file path.
+   */
+  reload(): ConfigChange {
+    const file = this.loaded.filePath
+    if (!file) throw new ContractCallError('unavailable', 'No configuration file path is known; start with --config PATH')
+    let fileData: Record<string, unknown>
+    let built: ReturnType<typeof buildConfig>
+    try {
+      fileData = fs.existsSync(file) ? readYaml(file) : {}
+      built = buildConfig({ fileData, filePath: file, env: this.env, secrets: this.secrets.getAll(), dataDir: this.loaded.config.data_dir })
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        const issues = err.problems.map((p) => ({ path: p.key, message: p.message }))
+        throw new ContractCallError('bad_input', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues)
+      }
+      throw err
+    }
+    const before = flattenConfig(this.loaded.config as unknown as Record<string, unknown>)
+    const after = flattenConfig(built.config as unknown as Record<string, unknown>)
+    const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    const previous = this.loaded.config
+    this.loaded = { ...this.loaded, config: built.config, fileData, envLocked: built.envLocked, unknownKeys: unknownKeysOf(fileData), backend: built.backend }
+    const change = { previous, config: built.config, changed }
+    if (changed.length > 0) for (const l of this.listeners) l(change)
     return change
   }
 

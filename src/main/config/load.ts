@@ -174,7 +174,7 @@ function parseEnvValue(key: string, raw: string): unknown {
   return raw
 }
 
-function readYaml(filePath: string): Record<string, unknown> {
+export function readYaml(filePath: string): Record<string, unknown> {
   let text: string
   try {
     text = fs.readFileSync(filePath, 'utf8')
@@ -202,7 +202,7 @@ function readYaml(filePath: string): Record<string, unknown> {
   return data as Record<string, unknown>
 }
 
-function unknownKeysOf(data: Record<string, unknown>): string[] {
+export function unknownKeysOf(data: Record<string, unknown>): string[] {
   const out: string[] = []
   const shape = ConfigSchema.shape as Record<string, unknown>
   for (const [k, v] of Object.entries(data)) {

@@ -3,18 +3,14 @@
  * and their answers. Every command goes through the contract (`call`, the runtime's dispatcher:
  * input validated, errors typed): status → app.status, pause-hosting / resume-hosting →
  * hosting.pause / hosting.resume, list-sessions → hosting.sessions, kick → hosting.kick,
- * reload-config → config.get + config.update with what the file now says, enqueue-ai-request →
+ * reload-config → config.reload (what the file now says, nothing written), enqueue-ai-request →
  * requests.submitTest (a row in the AI queue) answered once requests.get says it was processed.
  *
  * A command's arguments are validated here; a bad one, an unknown command or a failed call is an
  * answer with `success: false` and why — never a throw (a throw would mean "not handled": no ACK).
  */
-import fs from 'node:fs'
-import YAML from 'yaml'
 import { z } from 'zod'
-import { SECRET_KEYS, setKey } from '../../shared/config-schema'
-import type { CallResult, ConfigView } from '../../shared/contract'
-import { buildConfig, ConfigError, flattenConfig } from '../config/load'
+import type { CallResult, ConfigUpdateResult } from '../../shared/contract'
 import { describeIssues } from '../messaging/envelope'
 
 export type Call = (method: string, input: unknown, client: string) => Promise<CallResult>
@@ -69,8 +65,6 @@ export interface CommandDeps {
   client: string
   /** Waits (the enqueue poll); rejects when the signal aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
-  /** The process environment a reload applies (default process.env). */
-  env?: NodeJS.ProcessEnv
 }
 
 function fail(code: string, error: string, issues?: { path: string; message: string }[]): { answer: CommandAnswer } {
@@ -140,7 +134,7 @@ export async function runCommand(payload: InboxCommandPayload, deps: CommandDeps
       const a = NoArgs.safeParse(args)
       if (!a.success) return badArgs(command, a.error, 'no args')
       // Later: applying the change may restart the inbox itself, which waits for its handlers.
-      return { later: () => reloadConfig(call, deps.env ?? process.env) }
+      return { later: () => reloadConfig(call) }
     }
     case 'enqueue-ai-request': {
       const a = EnqueueArgs.safeParse(args)
@@ -188,49 +182,18 @@ async function awaitProcessed(call: (m: string, i: unknown) => Promise<CallResul
 }
 
 /**
- * reload-config: reads the configuration file again and applies what changed through
- * config.update (validated, written, the affected services restarted). Keys set by environment
- * variables and secrets are left as they are; a key removed from the file goes back to its default.
+ * reload-config: config.reload — the configuration file is read again and what it says now is
+ * applied (a key taken out of it goes back to its default; keys set by environment variables and
+ * secrets from the secret store win, as at start; the affected services restart). The file is
+ * not written: the operator's file stays exactly as they left it.
  */
-async function reloadConfig(call: (m: string, i: unknown) => Promise<CallResult>, env: NodeJS.ProcessEnv): Promise<CommandAnswer> {
-  const got = await call('config.get', undefined)
-  if (!got.ok) return fromCall(got)
-  const view = got.value as ConfigView
-  if (!view.filePath) return { success: false, result: { error: 'no configuration file is known (start with --config PATH)', code: 'unavailable' } }
-  let fileData: Record<string, unknown> = {}
-  try {
-    if (fs.existsSync(view.filePath)) {
-      const parsed: unknown = YAML.parse(fs.readFileSync(view.filePath, 'utf8'))
-      if (parsed !== null && parsed !== undefined) {
-        if (typeof parsed !== 'object' || Array.isArray(parsed)) return { success: false, result: { error: `${view.filePath} is not a YAML mapping`, code: 'bad_input' } }
-        fileData = parsed as Record<string, unknown>
-      }
-    }
-  } catch (err) {
-    return { success: false, result: { error: `cannot read ${view.filePath}: ${err instanceof Error ? err.message : String(err)}`, code: 'bad_input' } }
+async function reloadConfig(call: (m: string, i: unknown) => Promise<CallResult>): Promise<CommandAnswer> {
+  const reloaded = await call('config.reload', undefined)
+  if (!reloaded.ok) return fromCall(reloaded)
+  const u = reloaded.value as ConfigUpdateResult
+  const unknownKeys = (u.view.unknownKeys ?? []).map((k) => (k.suggestion !== undefined ? `${k.key} (did you mean ${k.suggestion}?)` : k.key))
+  return {
+    success: true,
+    result: { file: u.view.filePath, changed: u.changed, restarted: u.restarted, restartRequired: u.restartRequired, ...(unknownKeys.length > 0 ? { unknownKeys } : {}) }
   }
-  let next: Record<string, unknown>
-  try {
-    next = flattenConfig(buildConfig({ fileData, filePath: view.filePath, env, secrets: {}, dataDir: view.config.data_dir }).config as unknown as Record<string, unknown>)
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      return { success: false, result: { error: err.message, code: 'bad_input', issues: err.problems.map((p) => ({ path: p.key, message: p.message })) } }
-    }
-    throw err
-  }
-  const current = flattenConfig(view.config as unknown as Record<string, unknown>)
-  const skip = new Set<string>([...SECRET_KEYS, 'data_dir', ...Object.keys(view.envLocked)])
-  const patch: Record<string, unknown> = {}
-  const changed: string[] = []
-  for (const [key, value] of Object.entries(next)) {
-    if (skip.has(key) || !key.includes('.')) continue
-    if (JSON.stringify(current[key]) === JSON.stringify(value)) continue
-    setKey(patch, key, value)
-    changed.push(key)
-  }
-  if (changed.length === 0) return { success: true, result: { file: view.filePath, changed: [], restarted: [], restartRequired: [] } }
-  const updated = await call('config.update', patch)
-  if (!updated.ok) return fromCall(updated)
-  const u = updated.value as { changed: string[]; restarted: string[]; restartRequired: string[] }
-  return { success: true, result: { file: view.filePath, changed: u.changed, restarted: u.restarted, restartRequired: u.restartRequired } }
 }

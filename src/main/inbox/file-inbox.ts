@@ -12,7 +12,10 @@
  * - invalid (envelope, payload, unknown type), or its handler threw: to errors/ with why, the
  *   original removed — a command is answered with an error too when it can be (valid envelope);
  * - not owned by the app's user: refused unread, moved to errors/ and logged.
- * Up to `concurrency` files are handled at once (their reads and writes run on libuv's threads).
+ * Up to `concurrency` files are handled at once: a file is read on the event loop, its ACK and
+ * its removal go to the inbox's worker thread together, in one batch (file-worker.ts says why):
+ * one round trip to the worker per message. The rare paths (errors/, refused files) go through
+ * libuv's pool.
  * WARP Host's answers go to responses/, its ACKs to acks/; it never reads either.
  */
 import fs, { promises as fsp } from 'node:fs'
@@ -23,6 +26,7 @@ import { ThrottledLog } from '../logging/throttled-log'
 import { MessageEndpoint, type DedupeStore, type DeliveryOutcome, type ErrorStore, type StoredError, type Timers } from '../messaging/endpoint'
 import type { Message } from '../messaging/envelope'
 import { ASYNC_IO, currentUid, ensureGroupDirs, ensurePrivateDir, errorFileName, groupDir, isGroupName, isTempName, removeFile, writeFileAtomic, type FileIo } from './files'
+import { WorkerFileIo } from './file-worker'
 import type { InboxErrorStage } from './store'
 
 export type InboxSettings = Pick<
@@ -53,7 +57,7 @@ export interface FileInboxOptions {
   uid?: number | null
   /** fs.watch the folders (default true; false = the rescan alone: the benchmark's polling baseline). */
   watch?: boolean
-  /** The hot path's file operations (default ASYNC_IO). */
+  /** The hot path's file operations (default a WorkerFileIo of its own, started and closed with it). */
   io?: FileIo
   timers?: Timers
   now?: () => number
@@ -69,6 +73,7 @@ export interface GroupFigures {
 interface Group {
   name: string
   endpoint: MessageEndpoint
+  errors: ErrorStore
   messagesDir: string
   watcher: fs.FSWatcher | null
   handled: number
@@ -100,7 +105,14 @@ export class FileInbox {
   private readonly now: () => number
   private readonly log: Logger
   private readonly throttled: ThrottledLog
-  private readonly io: FileIo
+  private io: FileIo
+  /** The io is this inbox's own worker (closed with it). */
+  private ownsIo = false
+  /**
+   * Messages being delivered from a file, by `group/id`: the endpoint's ACK for one is held here
+   * and written with the removal of the file (finish), not on its own.
+   */
+  private readonly heldAcks = new Map<string, { ack: string | null }>()
   duplicates = 0
 
   constructor(private readonly opts: FileInboxOptions) {
@@ -109,7 +121,7 @@ export class FileInbox {
     this.now = opts.now ?? Date.now
     this.log = opts.log
     this.throttled = new ThrottledLog(opts.log, 10_000)
-    this.io = opts.io ?? ASYNC_IO
+    this.io = opts.io ?? ASYNC_IO // replaced by a worker of its own at start when none is given
   }
 
   get root(): string {
@@ -121,6 +133,10 @@ export class FileInbox {
     const { narrowed } = await ensurePrivateDir(this.opts.root, this.uid)
     if (narrowed) this.log.warn(`${this.opts.root} was readable by other users; narrowed to 0700`)
     for (const g of this.opts.initialGroups ?? ['main']) await ensureGroupDirs(this.opts.root, g, this.uid)
+    if (!this.opts.io && !this.ownsIo) {
+      this.io = new WorkerFileIo(this.log)
+      this.ownsIo = true
+    }
     if (this.opts.watch !== false) this.watchRoot()
     await this.rescan()
     this.armRescan()
@@ -169,6 +185,7 @@ export class FileInbox {
       if (timer !== null) this.timers.clearTimeout(timer)
     }
     for (const g of this.groups.values()) g.endpoint.close('the inbox stopped')
+    if (this.ownsIo) await this.io.close?.()
   }
 
   figures(): GroupFigures[] {
@@ -243,6 +260,7 @@ export class FileInbox {
     const s = this.opts.settings
     const acks = groupDir(this.opts.root, name, 'acks')
     const responses = groupDir(this.opts.root, name, 'responses')
+    const errors = this.opts.errors(name)
     const endpoint = new MessageEndpoint({
       group: name,
       strictGroup: true,
@@ -250,18 +268,22 @@ export class FileInbox {
       maxRetries: s.max_retries,
       retryDelayMs: s.retry_delay_ms,
       dedupe: this.opts.dedupe(name),
-      errors: this.opts.errors(name),
+      errors,
       timers: this.timers,
       now: this.now,
       log: this.log.scope(`inbox:${name}`),
       send: async (frame) => {
-        if ('ack' in frame && typeof frame.ack === 'string') await this.io.writeAtomic(acks, `${frame.ack}.ack`, JSON.stringify(frame))
+        if ('ack' in frame && typeof frame.ack === 'string') {
+          const held = this.heldAcks.get(`${name}/${frame.ack}`)
+          if (held && held.ack === null) held.ack = JSON.stringify(frame) // written by finish(), with the removal of its file
+          else await this.io.writeAtomic(acks, `${frame.ack}.ack`, JSON.stringify(frame))
+        }
         else if ('id' in frame && typeof frame.id === 'string') await this.io.writeAtomic(responses, `${frame.id}.json`, JSON.stringify(frame))
         else return false
       },
       onError: () => this.opts.onChange?.()
     })
-    const g: Group = { name, endpoint, messagesDir: groupDir(this.opts.root, name, 'messages'), watcher: null, handled: 0, failed: 0, lastMessageAt: null }
+    const g: Group = { name, endpoint, errors, messagesDir: groupDir(this.opts.root, name, 'messages'), watcher: null, handled: 0, failed: 0, lastMessageAt: null }
     this.opts.setupGroup(name, endpoint)
     this.groups.set(name, g)
     if (this.opts.watch !== false) this.watch(g)
@@ -354,20 +376,29 @@ export class FileInbox {
         return
       }
     }
-    const outcome = await g.endpoint.deliver(frame, { source: name })
+    const id = typeof frame === 'object' && frame !== null && 'id' in frame && typeof frame.id === 'string' ? frame.id : null
+    const holdKey = id !== null && !this.heldAcks.has(`${group}/${id}`) ? `${group}/${id}` : null
+    const held = { ack: null as string | null }
+    if (holdKey !== null) this.heldAcks.set(holdKey, held)
+    let outcome: DeliveryOutcome
+    try {
+      outcome = await g.endpoint.deliver(frame, { source: name })
+    } finally {
+      if (holdKey !== null) this.heldAcks.delete(holdKey)
+    }
     switch (outcome.kind) {
       case 'closed':
         return // left for the next start
       case 'handled':
-        await this.remove(group, name, file)
         g.handled++
         g.lastMessageAt = this.now()
+        await this.finish(g, name, file, held.ack, outcome.message)
         this.opts.afterHandled?.(group, g.endpoint, outcome)
         this.opts.onChange?.()
         return
       case 'duplicate':
         this.duplicates++
-        await this.remove(group, name, file)
+        await this.finish(g, name, file, held.ack, outcome.message)
         return
       case 'ack':
         await this.remove(group, name, file)
@@ -382,6 +413,33 @@ export class FileInbox {
         return
       }
     }
+  }
+
+  /**
+   * A handled or re-delivered message's file: its ACK (when the endpoint sent one) is written, then
+   * the file removed — asked together, so an ordered io (the worker) does both in one batch, in
+   * that order. An ACK that cannot be written is an error record, as the endpoint would keep it.
+   */
+  private async finish(g: Group, name: string, file: string, ack: string | null, message: Message): Promise<void> {
+    if (ack === null) return this.remove(g.name, name, file)
+    const wrote = this.io.writeAtomic(groupDir(this.opts.root, g.name, 'acks'), `${message.id}.ack`, ack).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err)))
+    )
+    if (!this.io.ordered) await wrote
+    const removed = this.remove(g.name, name, file)
+    const failed = await wrote
+    if (failed) {
+      const e: StoredError = { at: this.now(), stage: 'send', error: `could not send the ACK: ${failed.message}`, group: g.name, messageId: message.id, type: message.type, message }
+      try {
+        g.errors.add(e)
+      } catch (err) {
+        this.log.error('could not store a message error', { error: err instanceof Error ? err.message : String(err) })
+      }
+      this.log.warn(`message failed: ${e.error}`, { id: message.id, type: message.type, stage: 'send' })
+      this.opts.onChange?.()
+    }
+    await removed
   }
 
   private async remove(group: string, name: string, file: string): Promise<void> {

@@ -3,6 +3,7 @@
  * the operator commands (commands.ts) answered in the sender group's responses/, the page's
  * snapshot (`inbox.status`, pushed as `inbox.changed`) and its metrics.
  */
+import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Config } from '../../shared/config-schema'
@@ -10,7 +11,7 @@ import type { InboxStatus } from '../../shared/contract'
 import type { Clock } from '../clock'
 import type { EventBus, ThrottledEmitter } from '../events'
 import { errorFields, type Logger } from '../logging/logger'
-import type { MessageEndpoint } from '../messaging/endpoint'
+import { EndpointClosedError, type MessageEndpoint } from '../messaging/endpoint'
 import { createMessage, type Message } from '../messaging/envelope'
 import { LifecycleService } from '../service'
 import type { AppStore } from '../store/app-store'
@@ -18,6 +19,9 @@ import { InboxCommandPayloadSchema, runCommand, type Call, type CommandAnswer, t
 import { FileInbox } from './file-inbox'
 import { groupDir, writeFileAtomic } from './files'
 import { InboxStore } from './store'
+
+/** The snapshot lists at most this many answers waiting for an ACK (the oldest); it counts them all. */
+const PENDING_LISTED = 100
 
 export interface InboxServiceOptions {
   config: Config
@@ -109,7 +113,7 @@ export class InboxService extends LifecycleService {
   snapshot(): InboxStatus {
     const c = this.o.config.inbox
     const figures = this.inbox?.figures() ?? []
-    const pending = (this.inbox?.endpoints() ?? []).flatMap((e) => e.pendingAcks().map((p) => ({ id: p.id, group: e.group, type: p.type, attempts: p.attempts, firstSentAt: new Date(p.firstSentAt).toISOString() })))
+    const pending = (this.inbox?.endpoints() ?? []).flatMap((e) => e.pendingAcks().map((p) => ({ ...p, group: e.group }))).sort((a, b) => a.firstSentAt - b.firstSentAt)
     return {
       enabled: c.enabled,
       running: this.inbox !== null,
@@ -119,11 +123,21 @@ export class InboxService extends LifecycleService {
       duplicates: this.inbox?.duplicates ?? 0,
       errorCount: this.db?.countErrors() ?? 0,
       errors: this.db?.listErrors(20) ?? [],
-      pendingAcks: pending,
+      pendingAckCount: pending.length,
+      pendingAcks: pending.slice(0, PENDING_LISTED).map((p) => ({ id: p.id, group: p.group, type: p.type, attempts: p.attempts, firstSentAt: new Date(p.firstSentAt).toISOString() })),
       ackTimeoutMs: c.ack_timeout_ms,
       maxRetries: c.max_retries,
       retryDelayMs: c.retry_delay_ms,
       at: new Date(this.o.clock.now()).toISOString()
+    }
+  }
+
+  private recordUnacked(group: string, answerId: string, requestId: string, reason: string): void {
+    try {
+      this.db?.addError({ at: this.o.clock.now(), stage: 'ack-timeout', group, messageId: answerId, type: 'response', error: `no ACK for the answer to ${requestId} before ${reason}; it is not resent (the answer is in responses/)` }, null)
+      this.messages.inc({ outcome: 'error' })
+    } catch (err) {
+      this.o.log.warn('could not keep an unacknowledged answer in the error store', errorFields(err))
     }
   }
 
@@ -174,10 +188,16 @@ export class InboxService extends LifecycleService {
       )
       return
     }
-    const sent = endpoint.send('response', payload, { requiresAck })
+    const answerId = randomUUID()
+    const sent = endpoint.send('response', payload, { requiresAck, id: answerId })
     this.changed.push(this.snapshot())
     void sent
-      .catch((err: unknown) => this.o.log.warn(`answer to ${request.id} not delivered`, { group, ...errorFields(err) }))
+      .catch((err: unknown) => {
+        this.o.log.warn(`answer to ${request.id} not delivered`, { group, ...errorFields(err) })
+        // The endpoint keeps an answer it gave up on in the error store itself; one still waiting
+        // for its ACK when the inbox stopped (a restart, quit) is not resent: keep it there too.
+        if (err instanceof EndpointClosedError && requiresAck) this.recordUnacked(group, answerId, request.id, err.reason)
+      })
       .finally(() => this.changed.push(this.snapshot()))
   }
 }

@@ -41,10 +41,15 @@ export const configMethods = {
     ConfigPatchSchema,
     ConfigUpdateResultSchema,
     'Validates a partial config, writes it to the YAML file and restarts the services it affects'
+  ),
+  'config.reload': method(
+    NoInput,
+    ConfigUpdateResultSchema,
+    'Reads the YAML file again and applies what it now says (a key taken out goes back to its default), restarting the services it affects; writes nothing'
   )
 } as const satisfies MethodTableOf<typeof CONFIG_METHODS>
 
 export const configEvents = {
-  /** The configuration changed (through config.update or another window). */
+  /** The configuration changed (through config.update, config.reload or another window). */
   'config.changed': ConfigViewSchema
 } as const satisfies EventTableOf<typeof CONFIG_EVENTS>

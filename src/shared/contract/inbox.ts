@@ -55,6 +55,9 @@ export const InboxStatusSchema = z.object({
   errorCount: z.number().int().nonnegative(),
   /** The newest errors (at most 20). */
   errors: z.array(InboxErrorSchema),
+  /** Answers waiting for the sender's ACK (every group), however many the list shows. */
+  pendingAckCount: z.number().int().nonnegative(),
+  /** The oldest of them (at most 100): the next to be resent or given up to the error store. */
   pendingAcks: z.array(InboxPendingAckSchema),
   ackTimeoutMs: z.number().int(),
   maxRetries: z.number().int(),

@@ -13,7 +13,7 @@
 export const APP_METHODS = ['app.status'] as const
 export const APP_EVENTS = ['app.status', 'app.notification'] as const
 
-export const CONFIG_METHODS = ['config.get', 'config.update'] as const
+export const CONFIG_METHODS = ['config.get', 'config.update', 'config.reload'] as const
 export const CONFIG_EVENTS = ['config.changed'] as const
 
 export const LOGS_METHODS = ['logs.tail'] as const

@@ -2,7 +2,8 @@
  * The inbox's file channel on real folders and the real app database (no process): ACK files
  * after the handler, de-duplication across a restart (the database, not the ACK files), partial
  * files waiting out the settle time, invalid envelopes / unknown types / throwing handlers to
- * errors/ with why, files of another user refused, new group folders, messages written while
+ * errors/ with why, an ACK that cannot be written kept as an error, files of another user
+ * refused, new group folders, messages written while
  * stopped, answers resent until ACKed (and given up to the error store), and 10,000 messages with
  * none lost or doubled. Waits are conditions, never fixed sleeps.
  */
@@ -67,6 +68,21 @@ describe('file inbox', () => {
     await until(() => list(h.root, 'main', 'messages').length === 0, 'the duplicate removed')
     expect(seen.get(m.id)).toBe(1)
     expect(h.inbox.duplicates).toBe(1)
+  })
+
+  it('keeps an ACK that cannot be written in the error store (stage send), handles the message once and still removes its file', async () => {
+    const { h, seen } = await counting()
+    const acks = groupDir(h.root, 'main', 'acks')
+    fs.rmSync(acks, { recursive: true })
+    fs.writeFileSync(acks, 'not a folder')
+    const m = command('main', 'status')
+    await dropFrame(h.root, 'main', m)
+    await until(() => h.db.listErrors(10, 'main').some((e) => e.stage === 'send' && e.messageId === m.id), 'the failed ACK in the error store')
+    expect(h.db.listErrors(10, 'main').find((e) => e.messageId === m.id)!.error).toMatch(/^could not send the ACK: ENOTDIR/)
+    await until(() => list(h.root, 'main', 'messages').length === 0, 'the message file removed')
+    expect(seen.get(m.id)).toBe(1)
+    fs.rmSync(acks)
+    fs.mkdirSync(acks, { mode: 0o700 })
   })
 
   it('handles messages written while it was stopped when it starts', async () => {

@@ -99,4 +99,42 @@ describe('ConfigStore', () => {
     store.update({ logging: { level: 'debug' } })
     expect(seen).toEqual([['logging.level']])
   })
+
+  it('reload applies what the file now says without writing it: a key taken out goes back to its default, env and secrets still win', () => {
+    const file = path.join(dir, 'config.yaml')
+    fs.writeFileSync(file, '# operator notes\npolling:\n  batch_size: 7\n  interval_ms: 100\n')
+    new FileSecretStore(dir).set('coordinator.api_key', 'from-the-secret-store-0123')
+    const { store } = open({ POLL_INTERVAL_MS: '250' })
+    const seen: string[][] = []
+    store.onChange((c) => seen.push(c.changed))
+    expect(store.config.polling).toMatchObject({ batch_size: 7, interval_ms: 250 })
+    const text = '# operator notes, changed\ninbox:\n  retention_hours: 48\ncoordinator:\n  api_key: from-the-file-0123456789\npoling:\n  batch_size: 9\n'
+    fs.writeFileSync(file, text)
+    const change = store.reload()
+    expect(change.changed.sort()).toEqual(['inbox.retention_hours', 'polling.batch_size'])
+    expect(store.config.polling.batch_size).toBe(100) // the default
+    expect(store.config.polling.interval_ms).toBe(250) // POLL_INTERVAL_MS
+    expect(store.config.inbox.retention_hours).toBe(48)
+    expect(store.config.coordinator.api_key).toBe('from-the-secret-store-0123')
+    expect(store.view().unknownKeys).toEqual([{ key: 'poling', suggestion: 'polling' }])
+    expect(fs.readFileSync(file, 'utf8')).toBe(text) // not written
+    expect(seen).toEqual([change.changed])
+    expect(store.reload().changed).toEqual([])
+    expect(seen).toHaveLength(1)
+  })
+
+  it('reload refuses a file that does not validate, naming the key, and keeps the configuration', () => {
+    const file = path.join(dir, 'config.yaml')
+    fs.writeFileSync(file, 'polling:\n  batch_size: 7\n')
+    const { store } = open()
+    fs.writeFileSync(file, 'polling:\n  batch_size: -3\n')
+    expect(() => store.reload()).toThrow(ContractCallError)
+    try {
+      store.reload()
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'bad_input', issues: [expect.objectContaining({ path: 'polling.batch_size' })] })
+    }
+    expect(store.config.polling.batch_size).toBe(7)
+    expect(fs.readFileSync(file, 'utf8')).toBe('polling:\n  batch_size: -3\n')
+  })
 })

@@ -2,12 +2,9 @@
  * The inbox's operator commands without files: each command calls the contract method it should
  * with the input it should (a recording `call`), args in every accepted shape, bad args and
  * unknown commands answered with an error (never a throw), enqueue-ai-request answered once the
- * request is processed (fake timers), reload-config patching only what the file changed; and the
+ * request is processed (fake timers), reload-config through config.reload; and the
  * `warp-host send` command line.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ConfigSchema } from '../../../src/shared/config-schema'
 import type { CallResult } from '../../../src/shared/contract'
@@ -101,26 +98,22 @@ describe('operator commands', () => {
     expect(answerOf(await run('enqueue-ai-request', [{ priority: 3 }], r.call))).toMatchObject({ success: false, result: { code: 'bad_input' } })
   })
 
-  it('reload-config patches only the keys the file changed (not env-locked keys, not secrets)', async () => {
+  it('reload-config is config.reload (nothing written by the inbox), answered with what changed and the unknown keys; a bad file is a bad_input answer', async () => {
     vi.useRealTimers()
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-reload-'))
-    const file = path.join(dir, 'config.yaml')
-    fs.writeFileSync(file, 'polling:\n  batch_size: 7\n  interval_ms: 50\ncoordinator:\n  api_key: from-file-0123456789\n')
-    const config = ConfigSchema.parse({ data_dir: dir })
-    const r = recorder((m) =>
-      m === 'config.get'
-        ? { ok: true, value: { config, filePath: file, envLocked: { 'polling.interval_ms': 'POLL_INTERVAL_MS' }, secretsSet: {}, secretStorage: 'file' } }
-        : { ok: true, value: { changed: ['polling.batch_size'], restarted: ['ai-ipc'], restartRequired: [] } }
-    )
+    const view = { config: ConfigSchema.parse({ data_dir: '/d' }), filePath: '/d/config.yaml', envLocked: {}, secretsSet: {}, secretStorage: 'file', unknownKeys: [{ key: 'poling', suggestion: 'polling' }] }
+    const r = recorder(() => ({ ok: true, value: { view, changed: ['polling.batch_size'], restarted: ['ai-ipc'], restartRequired: [] } }))
     const started = await run('reload-config', [], r.call)
     if (!('later' in started)) throw new Error('expected a later answer')
-    expect(await started.later(new AbortController().signal)).toEqual({ success: true, result: { file, changed: ['polling.batch_size'], restarted: ['ai-ipc'], restartRequired: [] } })
-    expect(r.calls[1]).toEqual({ method: 'config.update', input: { polling: { batch_size: 7 } } })
-    fs.writeFileSync(file, 'polling: [1, 2]\n')
-    const bad = await run('reload-config', [], r.call)
-    if (!('later' in bad)) throw new Error('expected a later answer')
-    expect(await bad.later(new AbortController().signal)).toMatchObject({ success: false, result: { code: 'bad_input' } })
-    fs.rmSync(dir, { recursive: true, force: true })
+    expect(await started.later(new AbortController().signal)).toEqual({
+      success: true,
+      result: { file: '/d/config.yaml', changed: ['polling.batch_size'], restarted: ['ai-ipc'], restartRequired: [], unknownKeys: ['poling (did you mean polling?)'] }
+    })
+    expect(r.calls).toEqual([{ method: 'config.reload', input: undefined }])
+    const bad = recorder(() => ({ ok: false, error: { code: 'bad_input', message: 'polling: expected an object', issues: [{ path: 'polling', message: 'expected an object' }] } }))
+    const refused = await run('reload-config', [], bad.call)
+    if (!('later' in refused)) throw new Error('expected a later answer')
+    expect(await refused.later(new AbortController().signal)).toEqual({ success: false, result: { code: 'bad_input', error: 'polling: expected an object', issues: [{ path: 'polling', message: 'expected an object' }] } })
+    expect(answerOf(await run('reload-config', ['now'], r.call))).toMatchObject({ success: false, result: { code: 'bad_input' } })
   })
 })
 

@@ -19,6 +19,7 @@ const STATUS: InboxStatus = {
   duplicates: 0,
   errorCount: 1,
   errors: [{ id: 1, at: new Date(0).toISOString(), group: 'main', stage: 'invalid', error: 'not JSON', messageId: null, type: null, file: 'errors/x.json' }],
+  pendingAckCount: 0,
   pendingAcks: [],
   ackTimeoutMs: 30_000,
   maxRetries: 3,

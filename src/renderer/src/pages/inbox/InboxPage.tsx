@@ -72,8 +72,8 @@ function InboxBody({ status }: { status: InboxStatus }): React.JSX.Element {
         <StatCard label="Errors" value={status.errorCount.toLocaleString()} tone={status.errorCount > 0 ? 'warn' : 'ok'} sub="in the error store (all time)" testId="inbox-error-count" />
         <StatCard
           label="Waiting for an ACK"
-          value={status.pendingAcks.length.toLocaleString()}
-          tone={status.pendingAcks.length > 0 ? 'warn' : undefined}
+          value={status.pendingAckCount.toLocaleString()}
+          tone={status.pendingAckCount > 0 ? 'warn' : undefined}
           sub={`resent after ${status.ackTimeoutMs / 1000} s, ${status.maxRetries}× (${status.retryDelayMs / 1000} s apart)`}
           testId="inbox-pending-count"
         />
@@ -112,7 +112,10 @@ function InboxBody({ status }: { status: InboxStatus }): React.JSX.Element {
       </section>
 
       <section className="card inbox-panel" aria-labelledby="inbox-pending-heading">
-        <h2 id="inbox-pending-heading">Answers waiting for an ACK ({status.pendingAcks.length})</h2>
+        <h2 id="inbox-pending-heading">
+          Answers waiting for an ACK ({status.pendingAckCount.toLocaleString()}
+          {status.pendingAckCount > status.pendingAcks.length ? `, oldest ${status.pendingAcks.length} shown` : ''})
+        </h2>
         {status.pendingAcks.length === 0 ? (
           <p className="muted" data-testid="inbox-pending-empty">
             None. (Answers ask for an ACK only with “Answers need an ACK” on in Settings.)
