@@ -11,6 +11,8 @@
  * - the same with the polling baseline (the same channel with fs.watch off and a 1 s rescan);
  * - the backlog drain: 10,000 messages written before the inbox starts, first ACK → last ACK (the
  *   inbox's own capacity, no writer competing for the CPU);
+ * - the bare writer + reader pair: the sustained run's pattern with nothing but the file calls
+ *   (a writer process, a synchronous reader), measured after each run — what this machine allows;
  * - the ceiling: read, write the ACK, unlink, in a tight synchronous loop in one thread; ours as a
  *   fraction of it.
  * Options: --messages N (sustained, default 10,000), --rate R (default 1,000/s), --seconds S (5),
@@ -236,6 +238,41 @@ function ceiling(n: number): { usPerMessage: number; perSecond: number; usWithRe
   return { usPerMessage: us, perSecond: 1e6 / us, usWithRename }
 }
 
+/**
+ * The bare ceiling of the pattern the sustained run measures: a writer process (temporary name +
+ * rename into messages/, as fast as it can) and a reader beside it (readdir, read, ACK through a
+ * temporary name + rename, unlink) — synchronous calls, no watching, no JSON, no database. Both
+ * compete for the same directory and the same cores as the inbox and its sender do, so this is
+ * what one writer and one reader can do at most on this machine.
+ */
+function barePair(n: number): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-inbox-pair-'))
+  const messages = path.join(dir, 'messages')
+  const acks = path.join(dir, 'acks')
+  fs.mkdirSync(messages)
+  fs.mkdirSync(acks)
+  const writer = `const fs=require('fs'),path=require('path');const [m,n,body]=process.argv.slice(1);for(let i=0;i<Number(n);i++){const t=path.join(m,'.'+i+'.tmp');fs.writeFileSync(t,body);fs.renameSync(t,path.join(m,i+'.json'))}`
+  const t0 = now()
+  const child = spawn(process.execPath, ['-e', writer, messages, String(n), message('main').text], { stdio: 'ignore' })
+  let done = 0
+  while (done < n && now() - t0 < 120_000) {
+    for (const name of fs.readdirSync(messages)) {
+      if (!name.endsWith('.json')) continue
+      const file = path.join(messages, name)
+      fs.readFileSync(file)
+      const tmp = path.join(acks, `.${name}.tmp`)
+      fs.writeFileSync(tmp, '{"ack":true}')
+      fs.renameSync(tmp, path.join(acks, name))
+      fs.unlinkSync(file)
+      done++
+    }
+  }
+  const perSecond = done / ((now() - t0) / 1000)
+  child.kill()
+  fs.rmSync(dir, { recursive: true, force: true })
+  return perSecond
+}
+
 async function main(): Promise<void> {
   const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ')
   console.log(`bench:inbox — ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}, node ${process.versions.node}; tmp ${os.tmpdir()}; load average ${load()}`)
@@ -254,6 +291,7 @@ async function main(): Promise<void> {
   // --rounds R: every variant R times, the order rotated each round (on a shared machine the
   // position in the run matters); each run is printed, and the median.
   const results: Record<string, Result[]> = Object.fromEntries(variants.map(([label]) => [label, []]))
+  const pairs: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < variants.length; k++) {
       const [label, watch, io] = variants[(k + round) % variants.length]!
@@ -264,6 +302,7 @@ async function main(): Promise<void> {
         const cpu = await child.stop()
         const drain = watch ? await drainRun(io, SUSTAINED) : undefined
         results[label]!.push({ lat, sus, cpuMs: cpu?.cpuMs ?? null, ...(cpu?.threads ? { threads: cpu.threads } : {}), ...(drain ? { drain } : {}) })
+        pairs.push(barePair(SUSTAINED))
         ceilings.push(ceiling(3000))
       } catch (err) {
         await child.stop()
@@ -308,6 +347,10 @@ async function main(): Promise<void> {
   const oursP99 = median(ours.map((r) => r.lat.p99))
   const ceilRename = 1e6 / ceil.usWithRename
   console.log(`ours against the ceiling with the temporary name + rename: ${((oursPerSecond / ceilRename) * 100).toFixed(0)} % (${Math.round(ceilRename)}/s)`)
+  const pair = median(pairs)
+  console.log(
+    `bare writer + reader pair (two processes, synchronous, no watching/JSON/database; after each run): ${pair.toFixed(0)} (${pairs.map((p) => p.toFixed(0)).join(', ')}) messages/s — ours sustained is ${((oursPerSecond / pair) * 100).toFixed(0)} % of it`
+  )
   console.log(`\ngoals: p50 ≤ 10 ms ${oursP50 <= 10 ? 'met' : 'NOT met'}, p99 ≤ 50 ms ${oursP99 <= 50 ? 'met' : 'NOT met'}, ≥ 5,000 messages/s ${oursPerSecond >= 5000 ? 'met' : 'NOT met'}`)
 }
 
