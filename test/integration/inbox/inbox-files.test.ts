@@ -101,6 +101,20 @@ describe('WorkerFileIo', () => {
     expect(texts.map((t) => (t.kind === 'ok' ? t.text : t.kind))).toEqual(names)
   })
 
+  it('if its thread dies with a batch out, that batch is done on libuv’s pool: nothing asked is lost', async () => {
+    const io = worker()
+    const d = folder()
+    fs.writeFileSync(path.join(d, 'm.json'), '{}')
+    const asked = [io.writeAtomic(d, 'm.ack', '{"ack":"m"}'), io.remove(path.join(d, 'm.json'))]
+    // The batch goes out after this turn; the thread is ended right after it was posted.
+    await new Promise((r) => setImmediate(r))
+    await (io as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
+    await Promise.all(asked)
+    expect(io.ordered).toBe(false)
+    expect(fs.readdirSync(d)).toEqual(['m.ack'])
+    expect(fs.readFileSync(path.join(d, 'm.ack'), 'utf8')).toBe('{"ack":"m"}')
+  })
+
   it('after close() its calls run on libuv’s pool', async () => {
     const io = worker()
     const d = folder()
