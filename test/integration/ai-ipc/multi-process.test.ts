@@ -62,7 +62,9 @@ describe.each<QueueDriver>(['mysql', 'sqlite'])('several poller processes on %s'
     expect(duplicates(invoked)).toEqual([])
     expect(committed).toHaveLength(ROWS)
     expect(duplicates(committed)).toEqual([])
-    for (const c of children) expect(c.committed.length).toBeGreaterThan(0) // they really shared the work
+    // They really shared the work. Not necessarily all of them: SQLite's write lock is not fair, and
+    // on a loaded 2-core machine one of 3 processes was seen to win no claim in the ~2 s it takes.
+    expect(children.filter((c) => c.committed.length > 0).length).toBeGreaterThanOrEqual(2)
     const [resp] = await db.query('SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM ai_responses')
     expect(Number(resp!.n)).toBe(ROWS)
     expect(Number(resp!.d)).toBe(ROWS)
