@@ -108,16 +108,10 @@ export class ConfigStore {
         dataDir: this.loaded.config.data_dir
       }).config
     } catch (err) {
-      if (err instanceof ConfigError) {
-        const issues = err.problems.map((p) => ({ path: p.key, message: p.message }))
-        throw new ContractCallError('bad_input', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues)
-      }
-      throw err
+      throw asBadInput(err)
     }
 
-    const before = flattenConfig(this.loaded.config as unknown as Record<string, unknown>)
-    const after = flattenConfig(next as unknown as Record<string, unknown>)
-    const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    const changed = changedKeys(this.loaded.config, next)
     if (changed.length === 0) return { previous: this.loaded.config, config: next, changed }
 
     this.writeFile(flat, Object.keys(secretUpdates))
@@ -145,15 +139,9 @@ export class ConfigStore {
       fileData = fs.existsSync(file) ? readYaml(file) : {}
       built = buildConfig({ fileData, filePath: file, env: this.env, secrets: this.secrets.getAll(), dataDir: this.loaded.config.data_dir })
     } catch (err) {
-      if (err instanceof ConfigError) {
-        const issues = err.problems.map((p) => ({ path: p.key, message: p.message }))
-        throw new ContractCallError('bad_input', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues)
-      }
-      throw err
+      throw asBadInput(err)
     }
-    const before = flattenConfig(this.loaded.config as unknown as Record<string, unknown>)
-    const after = flattenConfig(built.config as unknown as Record<string, unknown>)
-    const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    const changed = changedKeys(this.loaded.config, built.config)
     const previous = this.loaded.config
     this.loaded = { ...this.loaded, config: built.config, fileData, envLocked: built.envLocked, unknownKeys: unknownKeysOf(fileData), backend: built.backend }
     const change = { previous, config: built.config, changed }
@@ -174,6 +162,20 @@ export class ConfigStore {
     for (const k of removedSecrets) if (doc.hasIn(k.split('.'))) doc.deleteIn(k.split('.'))
     writePrivateFile(file, doc.toString())
   }
+}
+
+/** A configuration that does not validate, as the contract's bad_input naming each key; anything else as it is. */
+function asBadInput(err: unknown): unknown {
+  if (!(err instanceof ConfigError)) return err
+  const issues = err.problems.map((p) => ({ path: p.key, message: p.message }))
+  return new ContractCallError('bad_input', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues)
+}
+
+/** The dotted keys whose value differs between two configurations. */
+function changedKeys(before: Config, after: Config): string[] {
+  const a = flattenConfig(before as unknown as Record<string, unknown>)
+  const b = flattenConfig(after as unknown as Record<string, unknown>)
+  return Object.keys(b).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
 }
 
 function stripUndefined(obj: Record<string, unknown>): Record<string, unknown> {
