@@ -9,6 +9,7 @@ import { useEffect, useId, useState } from 'react'
 import type { CoordinatorHost, CoordinatorInfo, CoordinatorSession, CoordinatorZone } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatAgo, formatDateTime } from '../../components/format'
+import { PageLoading, PageProblem } from '../../components/PageState'
 import { Dialog } from '../../components/requests/Dialog'
 import { formatAsOf } from '../../components/requests/health'
 import { hrefFor } from '../../components/router'
@@ -66,9 +67,13 @@ export function HostsPage(): React.JSX.Element {
           {lists ? (
             <Registry info={info} lists={lists} />
           ) : listsError ? (
-            <div className={`empty-state${listsError.code === 'unavailable' ? '' : ' empty-state--bad'}`} role="status" data-testid="hz-unavailable">
-              <p className="empty-state__title">{info.mode === 'remote' ? 'The remote coordinator cannot be browsed from here.' : 'The embedded registry is not available.'}</p>
-              <p>{describeError(listsError)}</p>
+            <PageProblem
+              title={info.mode === 'remote' ? 'The remote coordinator cannot be browsed from here.' : 'The embedded registry is not available.'}
+              message={describeError(listsError)}
+              testId="hz-unavailable"
+              bad={listsError.code !== 'unavailable'}
+              role="status"
+            >
               <p className="hz-hint">
                 {info.mode === 'remote' ? (
                   <>
@@ -80,21 +85,13 @@ export function HostsPage(): React.JSX.Element {
                   </>
                 )}
               </p>
-            </div>
+            </PageProblem>
           ) : null}
         </div>
       ) : phase === 'error' && error ? (
-        <div className="empty-state empty-state--bad" role="alert" data-testid="hz-error">
-          <p className="empty-state__title">Could not load the host registry.</p>
-          <p>{describeError(error)}</p>
-          <button type="button" className="button hz-retry" onClick={() => void refreshCoordinator()}>
-            Try again
-          </button>
-        </div>
+        <PageProblem title="Could not load the host registry." message={describeError(error)} testId="hz-error" retry={{ className: 'hz-retry', onClick: () => void refreshCoordinator() }} />
       ) : (
-        <p className="empty-state" data-testid="hz-loading">
-          {live ? 'Loading the host registry…' : 'Waiting for the connection to WARP Host…'}
-        </p>
+        <PageLoading text="Loading the host registry…" waiting={!live} testId="hz-loading" />
       )}
     </div>
   )

@@ -8,6 +8,7 @@ import { useEffect } from 'react'
 import type { InboxError, InboxStatus } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatAgo, formatDateTime } from '../../components/format'
+import { PageLoading, PageProblem } from '../../components/PageState'
 import { formatAsOf } from '../../components/requests/health'
 import { hrefFor } from '../../components/router'
 import { StatCard } from '../../components/StatCard'
@@ -45,17 +46,13 @@ export function InboxPage(): React.JSX.Element {
       {status ? (
         <InboxBody status={status} />
       ) : phase === 'error' && error ? (
-        <div className={`empty-state${error.code === 'unavailable' ? '' : ' empty-state--bad'}`} role="status" data-testid="inbox-unavailable">
-          <p className="empty-state__title">The inbox is not available.</p>
-          <p>{describeError(error)}</p>
+        <PageProblem title="The inbox is not available." message={describeError(error)} testId="inbox-unavailable" bad={error.code !== 'unavailable'} role="status">
           <p className="hz-hint">
             It is switched on and tuned in <a href={hrefFor('settings')}>Settings</a> (Inbox). This page retries by itself.
           </p>
-        </div>
+        </PageProblem>
       ) : (
-        <p className="muted" role="status">
-          Loading…
-        </p>
+        <PageLoading text="Loading…" className="muted" role="status" />
       )}
     </div>
   )

@@ -11,6 +11,7 @@ import { useEffect, useState } from 'react'
 import type { HostedPeer, HostedSession, HostingSnapshot } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatAgo, formatBytes, formatDateTime, formatDuration } from '../../components/format'
+import { PageLoading, PageProblem } from '../../components/PageState'
 import { formatCount, formatRate } from '../../components/requests/format'
 import { formatAsOf } from '../../components/requests/health'
 import { hrefFor } from '../../components/router'
@@ -79,17 +80,9 @@ export function SessionsPage(): React.JSX.Element {
       ) : phase === 'unavailable' && error ? (
         <Unavailable message={describeError(error)} />
       ) : phase === 'error' && error ? (
-        <div className="empty-state empty-state--bad" role="alert" data-testid="ss-error">
-          <p className="empty-state__title">Could not load the hosted sessions.</p>
-          <p>{describeError(error)}</p>
-          <button type="button" className="button ss-retry" onClick={() => void refreshHosting()}>
-            Try again
-          </button>
-        </div>
+        <PageProblem title="Could not load the hosted sessions." message={describeError(error)} testId="ss-error" retry={{ className: 'ss-retry', onClick: () => void refreshHosting() }} />
       ) : (
-        <p className="empty-state" data-testid="ss-loading">
-          {live ? 'Loading the hosted sessions…' : 'Waiting for the connection to WARP Host…'}
-        </p>
+        <PageLoading text="Loading the hosted sessions…" waiting={!live} testId="ss-loading" />
       )}
       {dialog?.kind === 'kick' ? (
         <KickDialog sessionId={dialog.session.sessionId} zoneId={dialog.session.zoneId} peerId={dialog.peerId} onClose={() => setDialog(null)} />
@@ -122,9 +115,7 @@ function Unavailable({ message }: { message: string }): React.JSX.Element {
   const retryAt = useHostingStore((s) => s.retryAt)
   const now = useNow()
   return (
-    <div className="empty-state empty-state--bad" role="status" data-testid="ss-unavailable">
-      <p className="empty-state__title">Peer hosting is not running.</p>
-      <p>{message}</p>
+    <PageProblem title="Peer hosting is not running." message={message} testId="ss-unavailable" role="status" retry={{ className: 'ss-retry', onClick: () => void refreshHosting() }}>
       {service ? (
         <p className="ss-service">
           Service <code>{service.name}</code>: <StateBadge state={service.state} />
@@ -135,10 +126,7 @@ function Unavailable({ message }: { message: string }): React.JSX.Element {
         {retryAt !== null ? `Retrying in ${formatDuration(Math.max(0, (retryAt - now) / 1000))}. ` : ''}Its state and errors are on the <a href={hrefFor('overview')}>Overview</a>; the{' '}
         <a href={hrefFor('logs')}>Logs</a> say why it stopped.
       </p>
-      <button type="button" className="button ss-retry" onClick={() => void refreshHosting()}>
-        Try again
-      </button>
-    </div>
+    </PageProblem>
   )
 }
 

@@ -10,6 +10,7 @@ import { memo, useEffect, useId, useState } from 'react'
 import type { TrainingInfo, TrainingJobSummary, Metrics } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatDateTime, formatDuration } from '../../components/format'
+import { PageLoading, PageProblem } from '../../components/PageState'
 import { hrefFor } from '../../components/router'
 import { StatCard } from '../../components/StatCard'
 import { Badge, type Tone } from '../../components/StateBadge'
@@ -58,17 +59,8 @@ export function TrainingPage(): React.JSX.Element {
           {showForm ? 'Close the form' : 'New job'}
         </button>
       </header>
-      {phase === 'loading' && !info ? (
-        <p className="muted" role="status" aria-busy="true" data-testid="tr-loading">
-          Loading training jobs…
-        </p>
-      ) : null}
-      {error && !info ? (
-        <div className="empty-state empty-state--bad" role="alert" data-testid="tr-error">
-          <p className="empty-state__title">The training jobs could not be loaded.</p>
-          <p>{describeError(error)}</p>
-        </div>
-      ) : null}
+      {phase === 'loading' && !info ? <PageLoading text="Loading training jobs…" className="muted" role="status" busy testId="tr-loading" /> : null}
+      {error && !info ? <PageProblem title="The training jobs could not be loaded." message={describeError(error)} testId="tr-error" /> : null}
       {info ? (
         <div className={`tr-body${live ? '' : ' is-stale'}`}>
           <BrokerPanel info={info} />
