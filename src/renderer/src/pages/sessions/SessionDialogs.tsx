@@ -56,14 +56,7 @@ export function KickDialog({ sessionId, zoneId, peerId, onClose }: { sessionId: 
           />
           <span className="rq-help">Empty: “{DEFAULT_KICK_REASON}”.</span>
         </div>
-        <div className="rq-dialog-foot">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button rq-danger" disabled={busy !== null || parsed === null}>
-            {busy?.kind === 'kick' ? 'Kicking…' : 'Kick player'}
-          </button>
-        </div>
+        <DialogFoot onCancel={onClose} submit={busy?.kind === 'kick' ? 'Kicking…' : 'Kick player'} danger disabled={busy !== null || parsed === null} />
       </form>
     </Dialog>
   )
@@ -142,14 +135,12 @@ export function NoticeDialog({
             </>
           ) : null}
         </div>
-        <div className="rq-dialog-foot">
-          <button type="button" className="button" onClick={onClose}>
-            {result ? 'Close' : 'Cancel'}
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy !== null}>
-            {busy?.kind === 'notice' ? 'Sending…' : result ? 'Send again' : 'Send notice'}
-          </button>
-        </div>
+        <DialogFoot
+          onCancel={onClose}
+          cancel={result ? 'Close' : 'Cancel'}
+          submit={busy?.kind === 'notice' ? 'Sending…' : result ? 'Send again' : 'Send notice'}
+          disabled={busy !== null}
+        />
       </form>
     </Dialog>
   )
@@ -191,15 +182,22 @@ export function PauseDialog({ players, onClose }: { players: number; onClose: ()
             autoFocus
           />
         </div>
-        <div className="rq-dialog-foot">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy !== null || parsed === null}>
-            {busy?.kind === 'pause' ? 'Pausing…' : 'Pause hosting'}
-          </button>
-        </div>
+        <DialogFoot onCancel={onClose} submit={busy?.kind === 'pause' ? 'Pausing…' : 'Pause hosting'} disabled={busy !== null || parsed === null} />
       </form>
     </Dialog>
+  )
+}
+
+/** A dialog form's footer: Cancel (or Close) and the submit button, red when it is destructive. */
+function DialogFoot({ onCancel, cancel = 'Cancel', submit, danger = false, disabled }: { onCancel: () => void; cancel?: string; submit: string; danger?: boolean; disabled: boolean }): React.JSX.Element {
+  return (
+    <div className="rq-dialog-foot">
+      <button type="button" className="button" onClick={onCancel}>
+        {cancel}
+      </button>
+      <button type="submit" className={`button ${danger ? 'rq-danger' : 'button--primary'}`} disabled={disabled}>
+        {submit}
+      </button>
+    </div>
   )
 }
