@@ -75,7 +75,8 @@ const fmt = (o, unit, d = 0) => `median ${o.median.toFixed(d)} ${unit} (min ${o.
 console.log(`WARP Host headless start-up — ${RUNS} runs each, idle window ${IDLE_SECONDS} s, node ${process.version}, ${os.cpus().length} cores`)
 for (const [label, cmd, args] of [
   ['node out/main/headless.js (built entry)', process.execPath, ['out/main/headless.js']],
-  ['node scripts/headless.mjs (npm run headless without npm)', process.execPath, ['scripts/headless.mjs']]
+  ['node scripts/headless.mjs (npm run headless without npm or its node flags)', process.execPath, ['scripts/headless.mjs']],
+  ['bin/warp-host.mjs (the deployed command, with its shebang\'s node flags)', path.join(root, 'bin/warp-host.mjs'), []]
 ]) {
   const results = []
   for (let i = 0; i < RUNS; i++) results.push(await once(cmd, args))
