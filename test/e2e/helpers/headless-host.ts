@@ -13,7 +13,7 @@ import path from 'node:path'
 import WebSocket from 'ws'
 import { BRIDGE_PATH, type CallResult, type MethodInput, type MethodName } from '../../../src/shared/contract'
 import { ENV_OVERRIDES } from '../../../src/shared/config-schema'
-import { headlessNodeFlags } from '../../support/headless-flags'
+import { headlessEnv, headlessNodeFlags } from '../../support/headless-flags'
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..')
 
@@ -62,6 +62,7 @@ export async function startHeadlessHost(opts: { env?: Record<string, string>; re
   for (const name of Object.keys(ENV_OVERRIDES)) delete env[name]
   delete env.WARP_HOST_CONFIG
   Object.assign(env, {
+    ...headlessEnv(),
     WARP_HOST_DATA_DIR: dataDir,
     ADMIN_PORT: '0',
     COORDINATOR_PORT: '0',
