@@ -35,7 +35,7 @@ import { LogSink } from '../../src/main/logging/logger'
 import { AppStore } from '../../src/main/store/app-store'
 import { TRAINING_MIGRATIONS } from '../../src/main/training/migrations'
 import { TrainingService } from '../../src/main/training/service'
-import { CHROMIUM } from '../e2e/helpers/browser'
+import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/helpers/browser'
 import { assertBuilt, makeTempDir, startHeadlessHost } from '../e2e/helpers/headless-host'
 
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672'
@@ -255,14 +255,7 @@ async function pageFrames(unlimited: boolean, seconds: number, stream = true): P
     executablePath: CHROMIUM,
     headless: false,
     args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_ARGS,
       ...(unlimited ? ['--disable-frame-rate-limit', '--disable-gpu-vsync'] : [])
     ],
     viewport: { width: 1280, height: 900 }

@@ -8,6 +8,21 @@ import { makeTempDir } from './headless-host'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
+/**
+ * The flags environment.md gives for Chromium on these machines (headless "new"; without the
+ * background-networking ones its connections are refused by the closed network, many at a time).
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+]
+
 export interface TestBrowser {
   context: BrowserContext
   newPage(): Promise<Page>
@@ -20,16 +35,7 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: false,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ],
+    args: [...CHROMIUM_ARGS],
     viewport: { width: 1280, height: 800 },
     colorScheme: opts.colorScheme ?? 'light'
   })

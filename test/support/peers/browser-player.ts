@@ -14,8 +14,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import type { PlayerStats, SendOptions } from './player-core'
 import type { BrowserPlayersApi } from './browser-entry'
 import type { JoinExtras, SessionTarget, TestPlayer } from './players'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../e2e/helpers/browser'
 
-export const CHROMIUM = '/usr/bin/chromium'
 
 export function chromiumMissing(): string | false {
   return fs.existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`
@@ -62,16 +62,7 @@ export async function startChromiumPlayers(): Promise<ChromiumPlayers> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: false,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
+      args: [...CHROMIUM_ARGS]
     })
   } catch (err) {
     server.close()
