@@ -7,24 +7,15 @@
  * new players can still join.
  */
 import WebSocket from 'ws'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startHostingHost, type HostingHost } from '../../support/peers/hosting-host'
-import { spawnPlayer, stopAllPlayerProcesses, waitFor, type ProcessPlayer } from '../../support/peers/players'
-import { expectFullRelay, joinAll, summary, waitHostForgets } from './support'
+import { describe, expect, it } from 'vitest'
+import type { HostingHost } from '../../support/peers/hosting-host'
+import { spawnPlayer, waitFor, type ProcessPlayer } from '../../support/peers/players'
+import { expectFullRelay, joinAll, summary, waitHostForgets, hostForFile } from './support'
 
 let host: HostingHost
 let good: ProcessPlayer[] = []
 
-beforeAll(async () => {
-  host = await startHostingHost()
-}, 90_000)
-afterEach(async () => {
-  await stopAllPlayerProcesses()
-  await waitFor(async () => (await host.session()).peers.length === 0, 'the session to be empty again', 30_000, () => host.session(), 200)
-}, 60_000)
-afterAll(async () => {
-  await host?.stop()
-})
+hostForFile({}, (h) => (host = h))
 
 async function joinGood(): Promise<void> {
   good = [await spawnPlayer('ndc', `good-ldc-${Date.now()}`), await spawnPlayer('werift', `good-werift-${Date.now()}`)]

@@ -4,26 +4,17 @@
  * the heartbeat timeout while the others go on; a fourth joiner is refused with `session_full` and
  * closed; `hosting.kick` closes that player; `hosting.notice` reaches every player, which ACK it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startHostingHost, type HostingHost } from '../../support/peers/hosting-host'
-import { spawnPlayer, stopAllPlayerProcesses, waitFor } from '../../support/peers/players'
-import { expectFullRelay, joinAll, summary, waitHostForgets } from './support'
+import { describe, expect, it } from 'vitest'
+import type { HostingHost } from '../../support/peers/hosting-host'
+import { spawnPlayer, waitFor } from '../../support/peers/players'
+import { expectFullRelay, joinAll, summary, waitHostForgets, hostForFile } from './support'
 
 const MAX = 3
 /** 3 missed heartbeats of 2 s, plus room for a loaded machine: a liveness bound, not a timing goal. */
 const HEARTBEAT_TIMEOUT_BOUND_MS = 25_000
 let host: HostingHost
 
-beforeAll(async () => {
-  host = await startHostingHost({ maxPlayers: MAX })
-}, 90_000)
-afterEach(async () => {
-  await stopAllPlayerProcesses()
-  await waitFor(async () => (await host.session()).peers.length === 0, 'the session to be empty again', 30_000, () => host.session(), 200)
-}, 60_000)
-afterAll(async () => {
-  await host?.stop()
-})
+hostForFile({ maxPlayers: MAX }, (h) => (host = h))
 
 describe('peer hosting: membership', { timeout: 120_000 }, () => {
   it('a player whose process is SIGKILLed is removed, and the player count follows', async () => {

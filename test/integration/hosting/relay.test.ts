@@ -5,24 +5,14 @@
  * every other player and never echoed; a player that leaves is let go and the others go on;
  * 10,000 small messages all arrive (a stall would show as a timeout of the generous bound).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startHostingHost, type HostingHost } from '../../support/peers/hosting-host'
-import { spawnPlayer, stopAllPlayerProcesses, waitFor } from '../../support/peers/players'
-import { expectFullRelay, joinAll, summary, waitHostForgets, waitHostPeers, waitReceived } from './support'
+import { describe, expect, it } from 'vitest'
+import type { HostingHost } from '../../support/peers/hosting-host'
+import { spawnPlayer, waitFor } from '../../support/peers/players'
+import { expectFullRelay, joinAll, summary, waitHostForgets, waitHostPeers, waitReceived, hostForFile } from './support'
 
 let host: HostingHost
 
-beforeAll(async () => {
-  host = await startHostingHost()
-}, 90_000)
-afterEach(async () => {
-  await stopAllPlayerProcesses()
-  // Each test starts from an empty session: the host lets every player of the last one go.
-  await waitFor(async () => (await host.session()).peers.length === 0, 'the session to be empty again', 30_000, () => host.session(), 200)
-}, 60_000)
-afterAll(async () => {
-  await host?.stop()
-})
+hostForFile({}, (h) => (host = h))
 
 describe('peer hosting: relay between player processes', { timeout: 120_000 }, () => {
   it('werift players in separate processes join (both offer directions), relay to each other, and one leaves while the others go on', async () => {

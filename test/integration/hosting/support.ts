@@ -4,12 +4,34 @@
  * make them send, wait until every packet arrived, and wait for the host to let a peer go.
  * Everything waits for a condition; nothing sleeps a fixed time.
  */
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import type { HostedPeer } from '../../../src/shared/contract'
-import type { HostingHost } from '../../support/peers/hosting-host'
+import { startHostingHost, type HostingHost } from '../../support/peers/hosting-host'
 import type { PlayerStats } from '../../support/peers/player-core'
-import { waitFor, type JoinExtras, type TestPlayer } from '../../support/peers/players'
+import { stopAllPlayerProcesses, waitFor, type JoinExtras, type TestPlayer } from '../../support/peers/players'
 
 export const OPEN_TIMEOUT_MS = 30_000
+
+/**
+ * One WARP Host process for the file's tests (handed to `use` once it runs): after each test the
+ * player processes are stopped and the host has let every player go, so each test starts from an
+ * empty session; after the file the host stops.
+ */
+export function hostForFile(opts: Parameters<typeof startHostingHost>[0], use: (host: HostingHost) => void): void {
+  let host: HostingHost | undefined
+  beforeAll(async () => {
+    host = await startHostingHost(opts)
+    use(host)
+  }, 90_000)
+  afterEach(async () => {
+    await stopAllPlayerProcesses()
+    const h = host!
+    await waitFor(async () => (await h.session()).peers.length === 0, 'the session to be empty again', 30_000, () => h.session(), 200)
+  }, 60_000)
+  afterAll(async () => {
+    await host?.stop()
+  })
+}
 
 /** Joins each player (offer direction per player) and waits until its channels are open and the host lists it open. */
 export async function joinAll(host: HostingHost, players: ({ p: TestPlayer } & JoinExtras)[]): Promise<void> {
