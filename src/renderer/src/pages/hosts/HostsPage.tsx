@@ -9,6 +9,7 @@ import { useEffect, useId, useState } from 'react'
 import type { CoordinatorHost, CoordinatorInfo, CoordinatorSession, CoordinatorZone } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatAgo, formatDateTime } from '../../components/format'
+import { OutcomeSlot } from '../../components/OutcomeSlot'
 import { PageLoading, PageProblem } from '../../components/PageState'
 import { Dialog } from '../../components/requests/Dialog'
 import { formatAsOf } from '../../components/requests/health'
@@ -184,19 +185,7 @@ function CopyButton({ text, label }: { text: string; label: string }): React.JSX
 
 function Outcome(): React.JSX.Element {
   const outcome = useCoordinatorStore((s) => s.outcome)
-  return (
-    <div className="rq-outcome-slot" role="status" aria-live="polite" data-testid="hz-outcome">
-      {outcome ? (
-        <span className={`rq-outcome rq-outcome-${outcome.ok ? 'ok' : 'error'}`}>
-          <span aria-hidden="true">{outcome.ok ? '✓' : '✕'}</span>
-          {outcome.text}
-          <button type="button" className="button button--small button--quiet" onClick={dismissCoordinatorOutcome} aria-label="Dismiss">
-            ×
-          </button>
-        </span>
-      ) : null}
-    </div>
-  )
+  return <OutcomeSlot testId="hz-outcome" outcome={outcome ? { tone: outcome.ok ? 'ok' : 'error', text: outcome.text } : null} onDismiss={dismissCoordinatorOutcome} />
 }
 
 // ---- counters, hosts, zones, sessions ---------------------------------------------------------

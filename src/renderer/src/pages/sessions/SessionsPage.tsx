@@ -11,6 +11,7 @@ import { useEffect, useState } from 'react'
 import type { HostedPeer, HostedSession, HostingSnapshot } from '../../../../shared/contract'
 import { getClient } from '../../api/client'
 import { formatAgo, formatBytes, formatDateTime, formatDuration } from '../../components/format'
+import { OutcomeSlot } from '../../components/OutcomeSlot'
 import { PageLoading, PageProblem } from '../../components/PageState'
 import { formatCount, formatRate } from '../../components/requests/format'
 import { formatAsOf } from '../../components/requests/health'
@@ -175,19 +176,7 @@ function HostingPanel({ snapshot, onPause, onNoticeAll }: { snapshot: HostingSna
 
 function Outcome(): React.JSX.Element {
   const outcome = useHostingStore((s) => s.outcome)
-  return (
-    <div className="rq-outcome-slot" role="status" aria-live="polite" data-testid="ss-outcome">
-      {outcome ? (
-        <span className={`rq-outcome rq-outcome-${outcome.tone}`}>
-          <span aria-hidden="true">{outcome.tone === 'error' ? '✕' : outcome.tone === 'warn' ? '!' : '✓'}</span>
-          {outcome.text}
-          <button type="button" className="button button--small button--quiet" onClick={dismissHostingOutcome} aria-label="Dismiss">
-            ×
-          </button>
-        </span>
-      ) : null}
-    </div>
-  )
+  return <OutcomeSlot testId="ss-outcome" outcome={outcome} onDismiss={dismissHostingOutcome} />
 }
 
 function Counters({ snapshot }: { snapshot: HostingSnapshot }): React.JSX.Element {
