@@ -32,13 +32,7 @@ export function KickDialog({ sessionId, zoneId, peerId, onClose }: { sessionId: 
   }
   return (
     <Dialog title={`Kick ${peerId}?`} tone="danger" onClose={onClose} describedBy={warnId} testId="ss-kick-dialog">
-      <form
-        className="rq-dialog-body"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void confirm()
-        }}
-      >
+      <DialogForm onSubmit={confirm}>
         <p id={warnId}>
           Player <strong>{peerId}</strong> is disconnected from zone <strong>{zoneId}</strong> (session <code>{sessionId}</code>) and told why. The player may join again unless hosting is paused.
         </p>
@@ -57,7 +51,7 @@ export function KickDialog({ sessionId, zoneId, peerId, onClose }: { sessionId: 
           <span className="rq-help">Empty: “{DEFAULT_KICK_REASON}”.</span>
         </div>
         <DialogFoot onCancel={onClose} submit={busy?.kind === 'kick' ? 'Kicking…' : 'Kick player'} danger disabled={busy !== null || parsed === null} />
-      </form>
+      </DialogForm>
     </Dialog>
   )
 }
@@ -86,13 +80,7 @@ export function NoticeDialog({
   const view = result ? noticeResultText(result) : null
   return (
     <Dialog title="Send a notice" onClose={onClose} describedBy={helpId} testId="ss-notice-dialog">
-      <form
-        className="rq-dialog-body"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void send()
-        }}
-      >
+      <DialogForm onSubmit={send}>
         <p id={helpId}>
           To <strong data-testid="ss-notice-target">{who}</strong>, on the control channel; each player acknowledges it.
         </p>
@@ -141,7 +129,7 @@ export function NoticeDialog({
           submit={busy?.kind === 'notice' ? 'Sending…' : result ? 'Send again' : 'Send notice'}
           disabled={busy !== null}
         />
-      </form>
+      </DialogForm>
     </Dialog>
   )
 }
@@ -158,13 +146,7 @@ export function PauseDialog({ players, onClose }: { players: number; onClose: ()
   }
   return (
     <Dialog title="Pause hosting?" onClose={onClose} describedBy={warnId} testId="ss-pause-dialog">
-      <form
-        className="rq-dialog-body"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void confirm()
-        }}
-      >
+      <DialogForm onSubmit={confirm}>
         <p id={warnId}>
           New players are refused in every session until hosting is resumed.{' '}
           {players > 0 ? `The ${players === 1 ? 'player' : `${players} players`} connected now stay${players === 1 ? 's' : ''}.` : ''} The pause survives a restart.
@@ -183,12 +165,27 @@ export function PauseDialog({ players, onClose }: { players: number; onClose: ()
           />
         </div>
         <DialogFoot onCancel={onClose} submit={busy?.kind === 'pause' ? 'Pausing…' : 'Pause hosting'} disabled={busy !== null || parsed === null} />
-      </form>
+      </DialogForm>
     </Dialog>
   )
 }
 
 /** A dialog form's footer: Cancel (or Close) and the submit button, red when it is destructive. */
+/** A dialog's form: submitting it (Enter, the submit button) runs `onSubmit` instead of a page load. */
+function DialogForm({ onSubmit, children }: { onSubmit: () => Promise<void>; children: React.ReactNode }): React.JSX.Element {
+  return (
+    <form
+      className="rq-dialog-body"
+      onSubmit={(e) => {
+        e.preventDefault()
+        void onSubmit()
+      }}
+    >
+      {children}
+    </form>
+  )
+}
+
 function DialogFoot({ onCancel, cancel = 'Cancel', submit, danger = false, disabled }: { onCancel: () => void; cancel?: string; submit: string; danger?: boolean; disabled: boolean }): React.JSX.Element {
   return (
     <div className="rq-dialog-foot">
