@@ -36,23 +36,14 @@ import { AppStore } from '../../src/main/store/app-store'
 import { TRAINING_MIGRATIONS } from '../../src/main/training/migrations'
 import { TrainingService } from '../../src/main/training/service'
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/helpers/browser'
+import { epochUpdate } from '../integration/training/harness'
 import { assertBuilt, makeTempDir, startHeadlessHost } from '../e2e/helpers/headless-host'
 
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672'
 
+/** An epoch update as the AI service sends it, stamped now. */
 function update(jobId: string, e: number, total: number): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      type: 'epoch_update',
-      job_id: jobId,
-      status: 'running',
-      current_epoch: e,
-      total_epochs: total,
-      progress: (100 * e) / total,
-      metrics: { train_loss: 1 / (e + 1), mAP50: e / (total + 1), box_loss: 0.5 / (e + 1), cls_loss: 0.2 / (e + 1), dfl_loss: 0.1 / (e + 1) },
-      timestamp: new Date().toISOString().replace('Z', '123')
-    })
-  )
+  return Buffer.from(JSON.stringify(epochUpdate(jobId, e, total, Date.now())))
 }
 
 // ---- the publisher (child process) ---------------------------------------------------------------
