@@ -73,7 +73,10 @@ describe('The Sessions page in real Chromium', () => {
 
   beforeAll(async () => {
     assertBuilt()
-    host = await startHeadlessHost({ env: { HOST_ZONES: 'prontera', HOST_HEARTBEAT_MS: '500' } })
+    // The default heartbeat (2 s; silent after 3 missed = 6 s). The players live in this test's
+    // process beside Chromium's driver: with 500 ms (silent after 1.5 s) a loaded CI machine once
+    // stalled it long enough for the host to drop alice and connect her anew mid-test.
+    host = await startHeadlessHost({ env: { HOST_ZONES: 'prontera', HOST_HEARTBEAT_MS: '2000' } })
     const info = await call<CoordinatorInfo>(host, 'coordinator.info')
     // The signaling client adds /api/v1/signaling/ws to the registry's origin.
     coordinatorBase = info.url!.replace(/\/api\/v1$/, '')
