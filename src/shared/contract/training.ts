@@ -237,7 +237,7 @@ export const trainingMethods = {
   'training.submit': method(
     TrainingJobSpecSchema,
     z.object({ job: TrainingJobSummarySchema, request: TrainingRequestSchema }),
-    'Publishes a training request (persistent, confirmed by the broker); unavailable without a broker connection'
+    'Publishes a training request (persistent, confirmed by the broker) and answers with the job as it stands then (a trainer already consuming may have moved it on); unavailable without a broker connection'
   )
 } as const satisfies MethodTableOf<typeof TRAINING_METHODS>
 

@@ -95,7 +95,11 @@ describe('training over RabbitMQ (real broker)', () => {
 
     const ok = await h.svc.submit(spec('my-dataset', 20))
     const bad = await h.svc.submit(spec('fail-dataset', 10))
-    expect(ok.job.status).toBe('submitted')
+    // submit() answers with the job as it stands once RabbitMQ confirmed the request: the trainer
+    // (already consuming) may have sent its first update by then, so 'running' is as right as 'submitted'.
+    expect(ok.job).toMatchObject({ jobId: ok.request.job_id, origin: 'local', datasetName: 'my-dataset', totalEpochs: 20 })
+    expect(['submitted', 'running', 'completed']).toContain(ok.job.status)
+    expect(ok.job.submittedAt).not.toBeNull()
     expect(keysOf(ok.request).sort()).toEqual([...SEED_REQUEST_KEYS].sort())
 
     await until(() => h.svc.job(ok.request.job_id)?.status === 'completed' && h.svc.job(bad.request.job_id)?.status === 'failed', 'both jobs to finish')
