@@ -16,6 +16,7 @@
 import { RTCDtlsTransport, RTCPeerConnection, type RTCCertificate, type RTCDataChannel, type RTCIceCandidate } from 'werift'
 import type { Logger } from '../logging/logger'
 import { holdEarlyDtls, type EarlyDtlsHold } from './early-dtls'
+import { shareSctpDrain } from './sctp-drain'
 import { noPublicStunFallback } from './werift-stun'
 
 export type PeerIceServer = { urls: string; username?: string; credential?: string }
@@ -104,7 +105,7 @@ export class PeerLink {
     const offer = await this.pc.createOffer()
     await this.pc.setLocalDescription(offer)
     if (this.closed) return
-    this.holdEarlyDtls()
+    this.fixWerift()
     const sdp = this.pc.localDescription?.sdp ?? offer.sdp
     this.mid = dataMid(sdp) ?? this.mid
     this.o.signals.offer(sdp)
@@ -118,7 +119,7 @@ export class PeerLink {
     this.stage('offer received')
     this.mid = dataMid(sdp) ?? this.mid
     await this.pc.setRemoteDescription({ type: 'offer', sdp })
-    this.holdEarlyDtls()
+    this.fixWerift()
     await this.remoteDescriptionSet()
     const answer = await this.pc.createAnswer()
     await this.pc.setLocalDescription(answer)
@@ -128,8 +129,10 @@ export class PeerLink {
     this.releaseCandidates()
   }
 
-  private holdEarlyDtls(): void {
+  /** After each description (werift has made or replaced its transports): our werift fixes. */
+  private fixWerift(): void {
     if (this.closed) return
+    if (!shareSctpDrain(this.pc)) this.o.log.debug(`${this.peerId}: werift's SCTP association is not the expected shape (or the fix is off); waiting sends wake on every transmit`)
     const hold = holdEarlyDtls(this.pc, this.earlyDtlsSeen)
     if (hold) this.earlyDtls.push(hold)
     else this.o.log.debug(`${this.peerId}: werift's DTLS transport is not the expected shape; early DTLS records are not held`)
@@ -149,6 +152,7 @@ export class PeerLink {
     }
     this.stage('answer received')
     await this.pc.setRemoteDescription({ type: 'answer', sdp })
+    this.fixWerift()
     await this.remoteDescriptionSet()
   }
 
