@@ -16,7 +16,7 @@
 import { RTCDtlsTransport, RTCPeerConnection, type RTCCertificate, type RTCDataChannel, type RTCIceCandidate } from 'werift'
 import type { Logger } from '../logging/logger'
 import { holdEarlyDtls, type EarlyDtlsHold } from './early-dtls'
-import { shareSctpDrain } from './sctp-drain'
+import { fixSctp, type SctpMeter } from './werift-sctp'
 import { noPublicStunFallback } from './werift-stun'
 
 export type PeerIceServer = { urls: string; username?: string; credential?: string }
@@ -76,6 +76,8 @@ export class PeerLink {
   /** The peer's first DTLS flight, kept until werift listens for it (early-dtls.ts). */
   private readonly earlyDtls: EarlyDtlsHold[] = []
   private readonly earlyDtlsSeen = new WeakSet<object>()
+  /** What the SCTP association really has waiting (werift-sctp.ts); null: werift's bufferedAmount. */
+  private sctpMeter: SctpMeter | null = null
   /** Handshake stages until both channels are open (then null). */
   private trace: string[] | null = []
 
@@ -132,7 +134,9 @@ export class PeerLink {
   /** After each description (werift has made or replaced its transports): our werift fixes. */
   private fixWerift(): void {
     if (this.closed) return
-    if (!shareSctpDrain(this.pc)) this.o.log.debug(`${this.peerId}: werift's SCTP association is not the expected shape (or the fix is off); waiting sends wake on every transmit`)
+    const meter = fixSctp(this.pc)
+    if (meter) this.sctpMeter = meter
+    else this.o.log.debug(`${this.peerId}: werift's SCTP association is not the expected shape (or the fix is off): waiting sends wake on every transmit, bufferedAmount is werift's`)
     const hold = holdEarlyDtls(this.pc, this.earlyDtlsSeen)
     if (hold) this.earlyDtls.push(hold)
     else this.o.log.debug(`${this.peerId}: werift's DTLS transport is not the expected shape; early DTLS records are not held`)
@@ -205,6 +209,7 @@ export class PeerLink {
 
   /** Bytes queued on the data channel (and control) not yet sent. */
   get bufferedAmount(): number {
+    if (this.sctpMeter) return this.sctpMeter.waiting
     return (this.data?.bufferedAmount ?? 0) + (this.control?.bufferedAmount ?? 0)
   }
 

@@ -51,6 +51,22 @@ export const HostedSessionSchema = TrafficSchema.extend({
   /** Players refused since the session opened (full or paused). */
   refused: z.number().int().nonnegative(),
   since: z.string(),
+  /**
+   * A relay backlog going on: most players (at least 3) have more than a quarter of
+   * max_buffered_bytes waiting at once — the host cannot send that much — so their packets are
+   * dropped instead of the players being removed. Null when there is none (2 s after the last
+   * tick that dropped packets for it).
+   */
+  backlog: z
+    .object({
+      since: z.string(),
+      /** Players behind in the latest such tick, of `of` connected. */
+      players: z.number().int().nonnegative(),
+      of: z.number().int().nonnegative(),
+      /** Packets not relayed since it began. */
+      dropped: z.number().int().nonnegative()
+    })
+    .nullable(),
   peers: z.array(HostedPeerSchema)
 })
 export type HostedSession = z.infer<typeof HostedSessionSchema>

@@ -23,6 +23,8 @@ const fastCoordinator = coordinatorModuleForTests({ heartbeatMs: 200, backoff: {
 let booted: Booted | null = null
 let dir = ''
 const players: Player[] = []
+/** The runtime's log lines of the current test. */
+let logLines: string[] = []
 afterEach(async () => {
   await Promise.all(players.splice(0).map((p) => p.close()))
   await booted?.runtime.stop()
@@ -34,11 +36,13 @@ afterEach(async () => {
 
 async function start(env: Record<string, string> = {}): Promise<{ b: Booted; base: string; sessionId: string; hostId: string }> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warp-hosting-'))
+  logLines = []
   booted = boot({
     mode: 'headless',
     argv: [],
     env: { WARP_HOST_DATA_DIR: path.join(dir, 'data'), COORDINATOR_PORT: '0', HOST_ZONES: 'prontera', ...env },
     write: (l) => {
+      logLines.push(l)
       if (process.env['HOSTING_TEST_LOG']) console.log(l)
     },
     modules: [fastCoordinator, hostingModule]
@@ -195,5 +199,31 @@ describe('peer hosting (werift) in one runtime', () => {
     await until('erin open', () => e.open)
     a.send(packet(1, 1000))
     await until('erin got it', () => packets(e.data).some((p) => p.seq === 1000))
+  }, 60_000)
+
+  it('most players over max_buffered_bytes at once is a relay backlog: their packets are dropped, nobody is removed, it is shown and it clears', async () => {
+    const { b, base, sessionId } = await start({ HOST_MAX_BUFFERED_BYTES: '16384' })
+    const a = new Player('alice', base, sessionId)
+    const others = ['carol', 'dave', 'erin'].map((id) => new Player(id, base, sessionId))
+    players.push(a, ...others)
+    for (const p of [a, ...others]) await p.join()
+    await until('all open', () => [a, ...others].every((p) => p.open && p.controlChannel?.readyState === 'open'))
+    // 20 KB for each of the three others: every one of them over the 16 KiB limit in one tick —
+    // 3 of 4 players, as when the host itself cannot send fast enough.
+    a.send(packet(1, 1, 20_000))
+    const during = await until('the backlog shown', async () => (await snapshot(b)).sessions[0]!.backlog ?? undefined)
+    expect(during).toMatchObject({ players: 3, of: 4, dropped: 3 })
+    expect(logLines.some((l) => l.includes('relay backlog: 3 of 4 players have more than 4096 bytes waiting'))).toBe(true)
+    // Nobody removed or told "too slow", and the relay goes on for everyone.
+    a.send(packet(1, 2))
+    for (const p of others) await until(`${p.peerId} got packet 2`, () => packets(p.data).some((x) => x.seq === 2))
+    for (const p of others) expect(p.control.some((f) => f.type === 'error' && f.payload?.['code'] === 'too_slow')).toBe(false)
+    const s = (await snapshot(b)).sessions[0]!
+    expect(s.peers.map((p) => p.peerId).sort()).toEqual(['alice', 'carol', 'dave', 'erin'])
+    expect(s.dropped).toBe(3)
+    expect(packets(others[0]!.data).some((x) => x.seq === 1)).toBe(false)
+    // Over once no tick has had it for 2 s (checked at the heartbeat).
+    await until('the backlog over', async () => (await snapshot(b)).sessions[0]!.backlog === null)
+    expect(logLines.some((l) => l.includes('relay caught up after'))).toBe(true)
   }, 60_000)
 })

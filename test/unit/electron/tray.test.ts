@@ -66,6 +66,7 @@ function hosting(opts: { configured?: boolean; paused?: boolean; reason?: string
       players: n,
       refused: 0,
       since: new Date(0).toISOString(),
+      backlog: null,
       peers: []
     })),
     players: players.reduce((a, b) => a + b, 0),

@@ -35,7 +35,7 @@ function peer(id: string, over: Partial<HostedPeer> = {}): HostedPeer {
 }
 
 function session(id: string, over: Partial<HostedSession> = {}): HostedSession {
-  return { ...traffic, sessionId: id, zoneId: 'prontera', state: 'open', maxPlayers: 50, players: 0, refused: 0, since: '2026-12-01T10:00:00.000Z', peers: [], ...over }
+  return { ...traffic, sessionId: id, zoneId: 'prontera', state: 'open', maxPlayers: 50, players: 0, refused: 0, since: '2026-12-01T10:00:00.000Z', backlog: null, peers: [], ...over }
 }
 
 function snapshot(over: Partial<HostingSnapshot> = {}): HostingSnapshot {
@@ -99,6 +99,13 @@ describe('hostingSummary', () => {
     )
     expect(s).toMatchObject({ kind: 'hosting', label: 'Hosting', tone: 'ok', sessions: 2, zones: ['geffen', 'prontera'], players: 3, capacity: 60, inPerSecond: 10.1, outPerSecond: 20, bytesIn: 1000, bytesOut: 2000 })
     expect(s.detail).toBe('2 sessions, 3 players of 60')
+  })
+
+  it('is behind (busy) while a session has a relay backlog, naming its zone', () => {
+    const backlog = { since: '2026-12-01T10:00:00.000Z', players: 60, of: 100, dropped: 1234 }
+    const s = hostingSummary(snapshot({ sessions: [session('s1', { players: 100, maxPlayers: 100, backlog }), session('s2', { zoneId: 'geffen', players: 1 })], players: 101 }))
+    expect(s).toMatchObject({ kind: 'hosting', label: 'Behind', tone: 'busy', players: 101 })
+    expect(s.detail).toBe('2 sessions, 101 players of 150 — relay backlog in prontera: packets are dropped')
   })
 
   it('is paused (with its reason) even with sessions open', () => {

@@ -148,7 +148,13 @@ export function hostingSummary(snapshot: HostingSnapshot | null, errorMessage: s
   if (figures.sessions === 0 || snapshot.sessions.every((s) => s.state === 'waiting')) {
     return { kind: 'waiting', ...LABEL.waiting, ...figures, detail: 'Waiting for the coordinator to open the sessions.' }
   }
-  return { kind: 'hosting', ...LABEL.hosting, ...figures, detail: `${plural(figures.sessions, 'session')}, ${plural(figures.players, 'player')} of ${figures.capacity}` }
+  const detail = `${plural(figures.sessions, 'session')}, ${plural(figures.players, 'player')} of ${figures.capacity}`
+  const behind = snapshot.sessions.filter((s) => s.backlog !== null).map((s) => s.zoneId)
+  if (behind.length > 0) {
+    // Still hosting, but the relay cannot keep up: packets are being dropped.
+    return { kind: 'hosting', label: 'Behind', tone: 'busy', ...figures, detail: `${detail} — relay backlog in ${[...new Set(behind)].sort().join(', ')}: packets are dropped` }
+  }
+  return { kind: 'hosting', ...LABEL.hosting, ...figures, detail }
 }
 
 function round1(n: number): number {

@@ -288,6 +288,13 @@ function SessionCard({ session: s, open }: { session: HostedSession; open: (d: O
           <dd title={formatDateTime(s.since)}>{formatAgo(s.since, now)}</dd>
         </div>
       </dl>
+      {s.backlog ? (
+        <p className="ss-backlog" role="status" data-testid="ss-backlog" data-behind={s.backlog.players}>
+          <strong>Relay backlog</strong> since {formatAgo(s.backlog.since, now)}: {formatCount(s.backlog.players)} of {formatCount(s.backlog.of)} players are behind. This host cannot send that
+          much (CPU or upload), so their packets are dropped — {formatCount(s.backlog.dropped)} so far — instead of the players. Fewer players per session avoids it:{' '}
+          <a href={hrefFor('settings')}>Settings</a> → Hosting → <strong>Max players per session</strong>.
+        </p>
+      ) : null}
       {s.peers.length === 0 ? (
         <p className="ss-no-players" data-testid="ss-no-players">
           No players yet. {s.state === 'paused' ? 'Hosting is paused: joiners are refused.' : 'Players who join this session through the coordinator appear here as they connect.'}
