@@ -255,6 +255,54 @@ describe('The Sessions page in real Chromium', () => {
     await sessionCard().waitFor()
   })
 
+  it('shows a relay backlog (most players behind at once) while it lasts, on Sessions and the Overview', async () => {
+    // A host whose players may have 16 KiB waiting: 20 KB for each of three players at once puts
+    // 3 of 4 behind — what a host that cannot send fast enough looks like.
+    const small = await startHeadlessHost({ env: { HOST_ZONES: 'prontera', HOST_MAX_BUFFERED_BYTES: '16384' } })
+    const crowd: Player[] = []
+    let flood: ReturnType<typeof setInterval> | null = null
+    try {
+      const info = await call<CoordinatorInfo>(small, 'coordinator.info')
+      const base = info.url!.replace(/\/api\/v1$/, '')
+      const sid = (await until('the hosted session', async () => (await call<HostingSnapshot>(small, 'hosting.sessions')).sessions[0])).sessionId
+      for (const id of ['ann', 'ben', 'cat', 'dan']) {
+        const p = new Player(id, base, sid)
+        crowd.push(p)
+        await p.join()
+      }
+      await until('every player open', () => crowd.every((p) => p.open && p.controlChannel?.readyState === 'open'))
+      await page.goto(`${small.url}#/sessions`)
+      const card = page.locator(`[data-testid="ss-session"][data-session="${sid}"]`)
+      await card.waitFor()
+      let seq = 0
+      flood = setInterval(() => crowd[0]!.send(packet(1, seq++, 20_000)), 300)
+      const banner = card.getByTestId('ss-backlog')
+      await banner.waitFor()
+      expect(await banner.getAttribute('data-behind')).toBe('3')
+      expect(await banner.textContent()).toMatch(/Relay backlog since .+: 3 of 4 players are behind\./)
+      expect(await banner.textContent()).toContain('Max players per session')
+      await page.getByTestId('ss-hosting').getByText('Behind', { exact: true }).waitFor()
+      await shoot(page, 'sessions-light-1280-backlog')
+      // Nobody removed.
+      expect(await card.getAttribute('data-players')).toBe('4')
+      await page.goto(`${small.url}#/overview`)
+      await page.locator('[data-testid="hosting-card"]', { hasText: 'relay backlog in prontera: packets dropped' }).waitFor()
+      await page.getByTestId('hosting-card').getByText('Behind', { exact: true }).waitFor()
+      await shoot(page, 'overview-light-1280-backlog')
+      // It ends a little after the flood does.
+      clearInterval(flood)
+      flood = null
+      await page.goto(`${small.url}#/sessions`)
+      await card.waitFor()
+      await expect.poll(() => card.getByTestId('ss-backlog').count(), { timeout: 15_000 }).toBe(0)
+      expect((await call<HostingSnapshot>(small, 'hosting.sessions')).sessions[0]!.players).toBe(4)
+    } finally {
+      if (flood) clearInterval(flood)
+      await Promise.all(crowd.map((p) => p.close()))
+      await stopHost(small)
+    }
+  })
+
   it('explains how to start hosting on a host without HOST_ZONES', async () => {
     const idle = await startHeadlessHost()
     try {

@@ -355,6 +355,7 @@ export class SessionHost {
       if (to.link.bufferedAmount + to.outboxBytes > watermark) behind++
     }
     const backlog = behind >= BACKLOG_MIN_PLAYERS && behind * 2 > open
+    let startsBacklog = false
     for (const to of this.peers.values()) {
       if (to.outbox.length === 0) continue
       const parts = to.outbox
@@ -366,7 +367,7 @@ export class SessionHost {
       if (backlog && waiting > watermark) {
         to.dropped += parts.length
         this.totals.dropped += parts.length
-        this.noteBacklog(behind, open, parts.length)
+        startsBacklog = this.noteBacklog(behind, open, parts.length) || startsBacklog
         continue
       }
       if (waiting > limit) {
@@ -388,10 +389,11 @@ export class SessionHost {
       to.packetsOut += parts.length
       this.totals.packetsOut += parts.length
     }
+    if (startsBacklog) this.o.onChange() // once the whole tick is counted
   }
 
-  /** A tick of relay backlog: `players` of `open` over the limit, `dropped` packets not sent to one of them. */
-  private noteBacklog(players: number, open: number, dropped: number): void {
+  /** A tick of relay backlog: `players` of `open` behind, `dropped` packets not sent to one of them. True when it starts one. */
+  private noteBacklog(players: number, open: number, dropped: number): boolean {
     const now = this.o.now()
     const b = this.backlog
     if (b === null) {
@@ -401,8 +403,7 @@ export class SessionHost {
           'Their packets are dropped until it catches up; nobody is removed. Fewer players per session (hosting.max_players) avoids it.',
         { session: this.sessionId }
       )
-      this.o.onChange()
-      return
+      return true
     }
     if (b.lastAt !== now) {
       b.players = players
@@ -414,6 +415,7 @@ export class SessionHost {
       b.loggedAt = now
       this.log.warn(`relay backlog goes on (${Math.round((now - b.since) / 1000)} s): ${players} of ${open} players behind, ${b.dropped} packets dropped so far`, { session: this.sessionId })
     }
+    return false
   }
 
   /** Ends the backlog when no tick has had one for BACKLOG_CLEAR_MS. */

@@ -104,7 +104,7 @@ describe('hostingSummary', () => {
   it('is behind (busy) while a session has a relay backlog, naming its zone', () => {
     const backlog = { since: '2026-12-01T10:00:00.000Z', players: 60, of: 100, dropped: 1234 }
     const s = hostingSummary(snapshot({ sessions: [session('s1', { players: 100, maxPlayers: 100, backlog }), session('s2', { zoneId: 'geffen', players: 1 })], players: 101 }))
-    expect(s).toMatchObject({ kind: 'hosting', label: 'Behind', tone: 'busy', players: 101 })
+    expect(s).toMatchObject({ kind: 'hosting', label: 'Behind', tone: 'busy', players: 101, backlogZones: ['prontera'] })
     expect(s.detail).toBe('2 sessions, 101 players of 150 — relay backlog in prontera: packets are dropped')
   })
 

@@ -182,7 +182,8 @@ function HostingCard({ live }: { live: boolean }): React.JSX.Element {
   useEffect(() => activateHosting(getClient()), [])
   const summary = hostingSummary(snapshot, error ? error.message : null)
   const href = hrefFor('sessions')
-  const tone: StatTone = summary.kind === 'unavailable' ? 'bad' : summary.kind === 'hosting' ? 'ok' : 'warn'
+  const behind = summary.backlogZones.length > 0
+  const tone: StatTone = summary.kind === 'unavailable' ? 'bad' : summary.kind === 'hosting' && !behind ? 'ok' : 'warn'
   const showFigures = summary.kind === 'hosting' || summary.kind === 'paused' || summary.kind === 'waiting'
   return (
     <section aria-labelledby="hosting-heading" className={`queue-health${live ? '' : ' is-stale'}`} data-testid="hosting-card" data-state={summary.kind}>
@@ -216,7 +217,7 @@ function HostingCard({ live }: { live: boolean }): React.JSX.Element {
           <StatCard
             label="In / out"
             value={`${formatRate(summary.inPerSecond)} · ${formatRate(summary.outPerSecond)}/s`}
-            sub={`${formatBytes(summary.bytesIn)} received · ${formatBytes(summary.bytesOut)} relayed`}
+            sub={behind ? `relay backlog in ${summary.backlogZones.join(', ')}: packets dropped` : `${formatBytes(summary.bytesIn)} received · ${formatBytes(summary.bytesOut)} relayed`}
             tone={tone}
             href={href}
             testId="hosting-rate"

@@ -106,6 +106,8 @@ export interface HostingSummary {
   outPerSecond: number
   bytesIn: number
   bytesOut: number
+  /** Zones whose session has a relay backlog (the host cannot send that much; packets are dropped). */
+  backlogZones: string[]
   /** A sentence under the figures. */
   detail: string
 }
@@ -123,7 +125,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 
 /** What hosting is doing, from the snapshot (null while none) and why there is none (an error message). */
 export function hostingSummary(snapshot: HostingSnapshot | null, errorMessage: string | null = null): HostingSummary {
-  const base = { sessions: 0, zones: [], players: 0, capacity: 0, inPerSecond: 0, outPerSecond: 0, bytesIn: 0, bytesOut: 0 }
+  const base = { sessions: 0, zones: [], players: 0, capacity: 0, inPerSecond: 0, outPerSecond: 0, bytesIn: 0, bytesOut: 0, backlogZones: [] }
   if (!snapshot) {
     const kind: HostingStatusKind = errorMessage !== null ? 'unavailable' : 'loading'
     return { kind, ...LABEL[kind], ...base, detail: errorMessage ?? 'Loading the hosted sessions…' }
@@ -136,7 +138,8 @@ export function hostingSummary(snapshot: HostingSnapshot | null, errorMessage: s
     inPerSecond: round1(snapshot.sessions.reduce((a, s) => a + s.inPerSecond, 0)),
     outPerSecond: round1(snapshot.sessions.reduce((a, s) => a + s.outPerSecond, 0)),
     bytesIn: snapshot.bytesIn,
-    bytesOut: snapshot.bytesOut
+    bytesOut: snapshot.bytesOut,
+    backlogZones: [...new Set(snapshot.sessions.filter((s) => s.backlog !== null).map((s) => s.zoneId))].sort()
   }
   if (!snapshot.configured) {
     return { kind: 'not-configured', ...LABEL['not-configured'], ...figures, detail: 'No zone to host: add zone ids in Settings → Hosting → Zones (HOST_ZONES).' }
@@ -149,10 +152,9 @@ export function hostingSummary(snapshot: HostingSnapshot | null, errorMessage: s
     return { kind: 'waiting', ...LABEL.waiting, ...figures, detail: 'Waiting for the coordinator to open the sessions.' }
   }
   const detail = `${plural(figures.sessions, 'session')}, ${plural(figures.players, 'player')} of ${figures.capacity}`
-  const behind = snapshot.sessions.filter((s) => s.backlog !== null).map((s) => s.zoneId)
-  if (behind.length > 0) {
+  if (figures.backlogZones.length > 0) {
     // Still hosting, but the relay cannot keep up: packets are being dropped.
-    return { kind: 'hosting', label: 'Behind', tone: 'busy', ...figures, detail: `${detail} — relay backlog in ${[...new Set(behind)].sort().join(', ')}: packets are dropped` }
+    return { kind: 'hosting', label: 'Behind', tone: 'busy', ...figures, detail: `${detail} — relay backlog in ${figures.backlogZones.join(', ')}: packets are dropped` }
   }
   return { kind: 'hosting', ...LABEL.hosting, ...figures, detail }
 }
