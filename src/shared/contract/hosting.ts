@@ -52,7 +52,7 @@ export const HostedSessionSchema = TrafficSchema.extend({
   refused: z.number().int().nonnegative(),
   since: z.string(),
   /**
-   * A relay backlog going on: most players (at least 3) have more than a quarter of
+   * A relay backlog going on: most players (at least 3) have more than a sixteenth of
    * max_buffered_bytes waiting at once — the host cannot send that much — so their packets are
    * dropped instead of the players being removed. Null when there is none (2 s after the last
    * tick that dropped packets for it).

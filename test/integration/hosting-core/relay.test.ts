@@ -213,7 +213,7 @@ describe('peer hosting (werift) in one runtime', () => {
     a.send(packet(1, 1, 20_000))
     const during = await until('the backlog shown', async () => (await snapshot(b)).sessions[0]!.backlog ?? undefined)
     expect(during).toMatchObject({ players: 3, of: 4, dropped: 3 })
-    expect(logLines.some((l) => l.includes('relay backlog: 3 of 4 players have more than 4096 bytes waiting'))).toBe(true)
+    expect(logLines.some((l) => l.includes('relay backlog: 3 of 4 players have more than 1024 bytes waiting'))).toBe(true)
     // Nobody removed or told "too slow", and the relay goes on for everyone.
     a.send(packet(1, 2))
     for (const p of others) await until(`${p.peerId} got packet 2`, () => packets(p.data).some((x) => x.seq === 2))
