@@ -18,6 +18,7 @@
  * is a relay backlog: the batches of players over the sixteenth are dropped instead (counted, shown
  * on the page, logged), which also keeps what does arrive from falling further behind, and
  * nobody is removed; a player silent on the control channel is still removed by the heartbeat.
+ * While it lasts, joiners are refused (`session_full`, "host at capacity").
  */
 import type { HostedPeer, HostedSession } from '../../shared/contract'
 import type { SessionReport } from '../coordinator/client'
@@ -291,6 +292,8 @@ export class SessionHost {
     if (this.o.paused()) return { code: 'paused', message: 'hosting is paused on this host; try again later' }
     const max = this.maxPlayers
     if (this.admitted() >= max) return { code: 'session_full', message: `session full: ${max} of ${max} players` }
+    // A host that cannot relay to the players it has takes no more until it has caught up.
+    if (this.backlog !== null) return { code: 'session_full', message: `host at capacity: it cannot relay to its ${this.players()} players fast enough (relay backlog); try again later` }
     return null
   }
 

@@ -226,4 +226,32 @@ describe('peer hosting (werift) in one runtime', () => {
     await until('the backlog over', async () => (await snapshot(b)).sessions[0]!.backlog === null)
     expect(logLines.some((l) => l.includes('relay caught up after'))).toBe(true)
   }, 60_000)
+
+  it('while a relay backlog lasts a joiner is refused (session_full, at capacity); once it is over joiners are admitted', async () => {
+    const { b, base, sessionId } = await start({ HOST_MAX_BUFFERED_BYTES: '16384' })
+    const crowd = ['alice', 'carol', 'dave', 'erin'].map((id) => new Player(id, base, sessionId))
+    players.push(...crowd)
+    for (const p of crowd) await p.join()
+    await until('all open', () => crowd.every((p) => p.open && p.controlChannel?.readyState === 'open'))
+    let seq = 0
+    const flood = setInterval(() => crowd[0]!.send(packet(1, seq++, 20_000)), 200)
+    try {
+      await until('the backlog', async () => (await snapshot(b)).sessions[0]!.backlog ?? undefined)
+      const f = new Player('fred', base, sessionId)
+      players.push(f)
+      await f.join()
+      const refusal = await until('fred refused', () => f.control.find((x) => x.type === 'error' && x.payload?.['code'] === 'session_full'))
+      expect(String(refusal.payload?.['error'])).toContain('host at capacity')
+      expect((await snapshot(b)).sessions[0]!.refused).toBeGreaterThanOrEqual(1)
+    } finally {
+      clearInterval(flood)
+    }
+    await until('the backlog over', async () => (await snapshot(b)).sessions[0]!.backlog === null)
+    const g = new Player('gina', base, sessionId)
+    players.push(g)
+    await g.join()
+    await until('gina open', () => g.open)
+    expect(g.control.some((x) => x.type === 'error')).toBe(false)
+    expect((await snapshot(b)).sessions[0]!.peers.map((p) => p.peerId).sort()).toEqual(['alice', 'carol', 'dave', 'erin', 'gina'])
+  }, 60_000)
 })
