@@ -16,7 +16,8 @@
  * sampled), the player processes' CPU (are they the bottleneck?) and the largest send buffer of
  * a peer on the host when sending ends (werift falling behind shows there).
  *
- * BENCH_HOST_ENV='{"HOST_TICK_MS":"40"}': extra environment for the host (a setting's effect).
+ * BENCH_HOST_ENV='{"HOST_TICK_MS":"40"}': extra environment for the host (a setting's effect);
+ * '{"WARP_WERIFT_SCTP_FIX":"off"}' runs werift's SCTP as it is (src/main/hosting/werift-sctp.ts).
  * BENCH_DEBUG=1: the host logs at debug (each peer's handshake stages, peer-link.ts) into
  * /tmp/bench-host-<N>.log, and every player's time to open is printed (find the stragglers).
  *
