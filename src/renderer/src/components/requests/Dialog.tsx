@@ -1,6 +1,7 @@
 /**
  * A modal dialog on the native <dialog> element (focus trap, Esc, backdrop for free). Mount it to
- * open it; it calls onClose when the user presses Esc or a close button.
+ * open it; it calls onClose when the user presses Esc or a close button. DialogForm and DialogFoot
+ * are the usual body of a dialog that asks for something: a form and its Cancel/submit footer.
  */
 import { useEffect, useId, useRef, type ReactNode } from 'react'
 
@@ -46,5 +47,62 @@ export function Dialog({ title, onClose, children, tone = 'default', describedBy
       </header>
       {children}
     </dialog>
+  )
+}
+
+/** A dialog's form: submitting it (Enter, the submit button) runs `onSubmit` instead of a page load. */
+export function DialogForm({
+  onSubmit,
+  noValidate,
+  children
+}: {
+  onSubmit: () => void | Promise<void>
+  /** Skip the browser's own validation (the dialog checks the values itself). */
+  noValidate?: boolean
+  children: ReactNode
+}): React.JSX.Element {
+  return (
+    <form
+      className="rq-dialog-body"
+      noValidate={noValidate}
+      onSubmit={(e) => {
+        e.preventDefault()
+        void onSubmit()
+      }}
+    >
+      {children}
+    </form>
+  )
+}
+
+/** A dialog form's footer: Cancel (or Close) and the submit button, red when it is destructive. */
+export function DialogFoot({
+  onCancel,
+  cancel = 'Cancel',
+  submit,
+  danger = false,
+  disabled,
+  focusCancel,
+  element: Foot = 'div'
+}: {
+  onCancel: () => void
+  cancel?: string
+  submit: string
+  danger?: boolean
+  disabled: boolean
+  /** Focus the cancel button when the dialog opens (the safe choice of a destructive confirmation). */
+  focusCancel?: boolean
+  /** The footer's element. */
+  element?: 'div' | 'footer'
+}): React.JSX.Element {
+  return (
+    <Foot className="rq-dialog-foot">
+      <button type="button" className="button" onClick={onCancel} autoFocus={focusCancel}>
+        {cancel}
+      </button>
+      <button type="submit" className={`button ${danger ? 'rq-danger' : 'button--primary'}`} disabled={disabled}>
+        {submit}
+      </button>
+    </Foot>
   )
 }

@@ -6,7 +6,7 @@
 import { useId, useState } from 'react'
 import { formatCount, STATUS_LABEL } from './format'
 import { LIMITS, parsePurgeDays, purge, useRequestsStore, type PurgeStatus } from '../../stores/requests'
-import { Dialog } from './Dialog'
+import { Dialog, DialogFoot, DialogForm } from './Dialog'
 
 const FINISHED: PurgeStatus[] = ['completed', 'failed', 'timeout', 'cancelled']
 const STATUS_WORD: Record<PurgeStatus, string> = { completed: 'completed', failed: 'failed', timeout: 'timed-out', cancelled: 'cancelled' }
@@ -35,13 +35,7 @@ export function PurgeDialog({ onClose }: { onClose: () => void }): React.JSX.Ele
   }
   return (
     <Dialog title="Purge old requests" onClose={onClose} tone="danger" describedBy={warnId} testId="rq-purge-dialog">
-      <form
-        className="rq-dialog-body"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void confirm()
-        }}
-      >
+      <DialogForm onSubmit={confirm}>
         <div id={warnId} className="rq-alert rq-alert-danger">
           <p>
             <strong>This deletes rows for good.</strong> Every{' '}
@@ -77,15 +71,16 @@ export function PurgeDialog({ onClose }: { onClose: () => void }): React.JSX.Ele
             ))}
           </div>
         </div>
-        <footer className="rq-dialog-foot">
-          <button type="button" className="button" onClick={onClose} autoFocus>
-            Keep them
-          </button>
-          <button type="submit" className="button rq-danger" disabled={!daysOk || statuses.length === 0 || busy !== null}>
-            {busy === 'purge' ? 'Deleting…' : 'Delete for good'}
-          </button>
-        </footer>
-      </form>
+        <DialogFoot
+          element="footer"
+          onCancel={onClose}
+          cancel="Keep them"
+          focusCancel
+          submit={busy === 'purge' ? 'Deleting…' : 'Delete for good'}
+          danger
+          disabled={!daysOk || statuses.length === 0 || busy !== null}
+        />
+      </DialogForm>
     </Dialog>
   )
 }

@@ -6,7 +6,7 @@
 import { useId, useState } from 'react'
 import { LIMITS, parseResetStuckSeconds, resetStuck, useRequestsStore } from '../../stores/requests'
 import { formatCount } from './format'
-import { Dialog } from './Dialog'
+import { Dialog, DialogFoot, DialogForm } from './Dialog'
 
 export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JSX.Element {
   const settings = useRequestsStore((s) => s.stats?.settings ?? null)
@@ -24,13 +24,7 @@ export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JS
   }
   return (
     <Dialog title="Reset stuck requests" onClose={onClose} testId="rq-reset-dialog">
-      <form
-        className="rq-dialog-body"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void submit()
-        }}
-      >
+      <DialogForm onSubmit={submit}>
         <p>
           Requests left in <strong>processing</strong> longer than the threshold go back to pending (retry count + 1), or to failed when their retries
           {settings ? ` (${settings.maxRetries})` : ''} are used up.
@@ -63,15 +57,8 @@ export function ResetStuckDialog({ onClose }: { onClose: () => void }): React.JS
             )}
           </div>
         </div>
-        <footer className="rq-dialog-foot">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={!valid || busy !== null}>
-            {busy === 'resetStuck' ? 'Resetting…' : 'Reset stuck requests'}
-          </button>
-        </footer>
-      </form>
+        <DialogFoot element="footer" onCancel={onClose} submit={busy === 'resetStuck' ? 'Resetting…' : 'Reset stuck requests'} disabled={!valid || busy !== null} />
+      </DialogForm>
     </Dialog>
   )
 }

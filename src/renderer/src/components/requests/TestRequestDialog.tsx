@@ -6,7 +6,7 @@
 import { useId, useState } from 'react'
 import type { MethodInput } from '../../../../shared/contract'
 import { LIMITS, clearTestResult, parseTestPriority, submitTest, testTypeOk, useRequestsStore } from '../../stores/requests'
-import { Dialog } from './Dialog'
+import { Dialog, DialogFoot, DialogForm } from './Dialog'
 import { formatMs, prettyPayload } from './format'
 import { KNOWN_TYPES } from './RequestFilters'
 import { StatusBadge } from './StatusBadge'
@@ -66,13 +66,7 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
 
   return (
     <Dialog title="Send a test request" onClose={close} wide testId="rq-test-dialog">
-      <form
-        className="rq-dialog-body"
-        onSubmit={(e) => {
-          e.preventDefault()
-          send()
-        }}
-      >
+      <DialogForm onSubmit={send}>
         <p className="rq-help">
           Inserts a row into ai_requests the way an NPC script does (ai_db_request) and waits up to {WAIT_MS / 1000} s for the poller’s answer.
         </p>
@@ -131,14 +125,7 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
             </span>
           </div>
         </div>
-        <footer className="rq-dialog-foot">
-          <button type="button" className="button" onClick={close}>
-            Close
-          </button>
-          <button type="submit" className="button button--primary" disabled={sending || !priorityOk || !typeOk}>
-            {sending ? 'Waiting for the answer…' : 'Send'}
-          </button>
-        </footer>
+        <DialogFoot element="footer" onCancel={close} cancel="Close" submit={sending ? 'Waiting for the answer…' : 'Send'} disabled={sending || !priorityOk || !typeOk} />
         <div id={ids.result} className="rq-test-result" role="status" aria-live="polite" data-testid="rq-test-result">
           {failure && <p className="rq-alert rq-alert-error">{failure}</p>}
           {result && (
@@ -163,7 +150,7 @@ export function TestRequestDialog({ onClose }: { onClose: () => void }): React.J
             </>
           )}
         </div>
-      </form>
+      </DialogForm>
     </Dialog>
   )
 }

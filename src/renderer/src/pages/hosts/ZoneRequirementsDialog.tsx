@@ -5,7 +5,7 @@
  */
 import { useState } from 'react'
 import type { CoordinatorZone } from '../../../../shared/contract'
-import { Dialog } from '../../components/requests/Dialog'
+import { Dialog, DialogFoot, DialogForm } from '../../components/requests/Dialog'
 import { REQUIREMENT_FIELDS, parseRequirements, requirementsDraft, updateZone, useCoordinatorStore, type RequirementField, type RequirementsDraft } from '../../stores/coordinator'
 
 export function ZoneRequirementsDialog({ zone, onClose }: { zone: CoordinatorZone; onClose: () => void }): React.JSX.Element {
@@ -27,14 +27,7 @@ export function ZoneRequirementsDialog({ zone, onClose }: { zone: CoordinatorZon
 
   return (
     <Dialog title={`Requirements of ${zone.zone_display_name}`} onClose={onClose} testId="hz-zone-dialog">
-      <form
-        className="rq-dialog-body"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault()
-          void save()
-        }}
-      >
+      <DialogForm onSubmit={save} noValidate>
         <p className="rq-help">A host must meet these to be chosen for the zone or to open a session in it.</p>
         <div className="rq-form-grid hz-form-grid">
           {REQUIREMENT_FIELDS.map((f) => {
@@ -73,15 +66,8 @@ export function ZoneRequirementsDialog({ zone, onClose }: { zone: CoordinatorZon
             {failed}
           </p>
         ) : null}
-        <div className="rq-dialog-foot">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy !== null}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </div>
-      </form>
+        <DialogFoot onCancel={onClose} submit={busy ? 'Saving…' : 'Save'} disabled={busy !== null} />
+      </DialogForm>
     </Dialog>
   )
 }

@@ -4,7 +4,7 @@
  * and acknowledged it) and pause hosting (with an optional reason).
  */
 import { useId, useState } from 'react'
-import { Dialog } from '../../components/requests/Dialog'
+import { Dialog, DialogFoot, DialogForm } from '../../components/requests/Dialog'
 import {
   DEFAULT_KICK_REASON,
   HOSTING_LIMITS,
@@ -167,34 +167,5 @@ export function PauseDialog({ players, onClose }: { players: number; onClose: ()
         <DialogFoot onCancel={onClose} submit={busy?.kind === 'pause' ? 'Pausing…' : 'Pause hosting'} disabled={busy !== null || parsed === null} />
       </DialogForm>
     </Dialog>
-  )
-}
-
-/** A dialog form's footer: Cancel (or Close) and the submit button, red when it is destructive. */
-/** A dialog's form: submitting it (Enter, the submit button) runs `onSubmit` instead of a page load. */
-function DialogForm({ onSubmit, children }: { onSubmit: () => Promise<void>; children: React.ReactNode }): React.JSX.Element {
-  return (
-    <form
-      className="rq-dialog-body"
-      onSubmit={(e) => {
-        e.preventDefault()
-        void onSubmit()
-      }}
-    >
-      {children}
-    </form>
-  )
-}
-
-function DialogFoot({ onCancel, cancel = 'Cancel', submit, danger = false, disabled }: { onCancel: () => void; cancel?: string; submit: string; danger?: boolean; disabled: boolean }): React.JSX.Element {
-  return (
-    <div className="rq-dialog-foot">
-      <button type="button" className="button" onClick={onCancel}>
-        {cancel}
-      </button>
-      <button type="submit" className={`button ${danger ? 'rq-danger' : 'button--primary'}`} disabled={disabled}>
-        {submit}
-      </button>
-    </div>
   )
 }
