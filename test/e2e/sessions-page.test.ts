@@ -279,10 +279,17 @@ describe('The Sessions page in real Chromium', () => {
       const banner = card.getByTestId('ss-backlog')
       await banner.waitFor()
       expect(await banner.getAttribute('data-behind')).toBe('3')
-      expect(await banner.textContent()).toMatch(/Relay backlog since .+: 3 of 4 players are behind\./)
+      expect(await banner.textContent()).toMatch(/Relay backlog for .+: 3 of 4 players are behind\./)
       expect(await banner.textContent()).toContain('Max players per session')
       await page.getByTestId('ss-hosting').getByText('Behind', { exact: true }).waitFor()
       await shoot(page, 'sessions-light-1280-backlog')
+      if (shotsDir) {
+        await page.emulateMedia({ colorScheme: 'dark' })
+        await page.setViewportSize({ width: 800, height: 800 })
+        await shoot(page, 'sessions-dark-800-backlog')
+        await page.emulateMedia({ colorScheme: 'light' })
+        await page.setViewportSize({ width: 1280, height: 800 })
+      }
       // Nobody removed.
       expect(await card.getAttribute('data-players')).toBe('4')
       await page.goto(`${small.url}#/overview`)

@@ -137,7 +137,7 @@ function HostingPanel({ snapshot, onPause, onNoticeAll }: { snapshot: HostingSna
   const busy = useHostingStore((s) => s.busy)
   const summary = hostingSummary(snapshot)
   return (
-    <section className="card ss-hosting" aria-labelledby="ss-hosting-heading" data-testid="ss-hosting" data-state={summary.kind}>
+    <section className="card ss-hosting" aria-labelledby="ss-hosting-heading" data-testid="ss-hosting" data-state={summary.kind} data-behind={summary.backlogZones.length > 0 || undefined}>
       <div className="ss-hosting__text">
         <div className="ss-hosting__head">
           <h2 id="ss-hosting-heading">Hosting</h2>
@@ -150,6 +150,8 @@ function HostingPanel({ snapshot, onPause, onNoticeAll }: { snapshot: HostingSna
             </>
           ) : summary.kind === 'waiting' ? (
             <>No session is open yet.</>
+          ) : summary.backlogZones.length > 0 ? (
+            <>Relay backlog in {summary.backlogZones.join(', ')}: packets are dropped and joiners refused until it catches up.</>
           ) : (
             <>Players may join every session below.</>
           )}{' '}
@@ -290,8 +292,9 @@ function SessionCard({ session: s, open }: { session: HostedSession; open: (d: O
       </dl>
       {s.backlog ? (
         <p className="ss-backlog" role="status" data-testid="ss-backlog" data-behind={s.backlog.players}>
-          <strong>Relay backlog</strong> since {formatAgo(s.backlog.since, now)}: {formatCount(s.backlog.players)} of {formatCount(s.backlog.of)} players are behind. This host cannot send that
-          much (CPU or upload), so their packets are dropped — {formatCount(s.backlog.dropped)} so far — instead of the players. Fewer players per session avoids it:{' '}
+          <strong>Relay backlog</strong> <span title={formatDateTime(s.backlog.since)}>for {formatDuration(Math.max(1, (now - Date.parse(s.backlog.since)) / 1000))}</span>:{' '}
+          {formatCount(s.backlog.players)} of {formatCount(s.backlog.of)} players are behind. This host cannot send that much (CPU or upload), so their packets are dropped —{' '}
+          {formatCount(s.backlog.dropped)} so far — instead of the players, and joiners are refused until it catches up. Fewer players per session avoids it:{' '}
           <a href={hrefFor('settings')}>Settings</a> → Hosting → <strong>Max players per session</strong>.
         </p>
       ) : null}
