@@ -11,8 +11,9 @@ import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { REPO_ROOT, assertBuilt, bridgeBurst, bridgeCall, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import type { TestBrowser } from './helpers/browser'
+import { REPO_ROOT, bridgeBurst, bridgeCall, type HeadlessHost } from './helpers/headless-host'
+import { hostAndPage, stopHostAndBrowser } from './helpers/host-and-page'
 
 const version = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -28,17 +29,10 @@ describe('dashboard against the built headless host', () => {
   let page: Page
 
   beforeAll(async () => {
-    assertBuilt()
-    host = await startHeadlessHost()
-    browser = await launchBrowser()
-    page = await browser.newPage()
+    ;({ host, browser, page } = await hostAndPage())
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHostAndBrowser(host, browser))
 
   it('opens the tokened URL on Overview with the live service status and the version', async () => {
     await page.goto(host.url)

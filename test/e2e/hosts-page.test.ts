@@ -8,22 +8,17 @@
  * confirmation. With WARP_E2E_SHOTS=<folder> it also saves screenshots (1280 and 820 px, light and
  * dark, empty and busy).
  */
-import fs from 'node:fs'
 import net, { type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import type { CoordinatorInfo, CoordinatorZone } from '../../src/shared/contract'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, bridgeCall, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { shooter, shotsDir, type TestBrowser } from './helpers/browser'
+import { call, startHeadlessHost, stopHost, type HeadlessHost } from './helpers/headless-host'
+import { hostAndPage, stopHostAndBrowser } from './helpers/host-and-page'
 
-const shotsDir = process.env.WARP_E2E_SHOTS
-
-async function call<T>(host: HeadlessHost, method: string, input?: unknown): Promise<T> {
-  const res = await bridgeCall(host, method, input as never)
-  if (!res.ok) throw new Error(`${method}: ${res.error.message}`)
-  return res.value as T
-}
+// The dashboard scrolls inside its frame: a tall viewport shows the whole page.
+const shoot = shooter({ height: 1500 })
 
 /** The embedded registry's REST API, with its API key (as a player's host calls it). */
 function restClient(info: CoordinatorInfo): (method: string, p: string, body?: unknown) => Promise<Record<string, unknown>> {
@@ -60,16 +55,6 @@ function hostIds(page: Page): Promise<string[]> {
   return page.locator('[data-testid="hz-hosts"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host') ?? ''))
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
-  if (!shotsDir) return
-  fs.mkdirSync(shotsDir, { recursive: true })
-  // The dashboard scrolls inside its frame: a tall viewport shows the whole page.
-  const size = page.viewportSize()
-  if (size) await page.setViewportSize({ width: size.width, height: 1500 })
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`) })
-  if (size) await page.setViewportSize(size)
-}
-
 describe('The Hosts & Zones page in real Chromium', () => {
   let host: HeadlessHost
   let browser: TestBrowser
@@ -77,17 +62,10 @@ describe('The Hosts & Zones page in real Chromium', () => {
   let sessions: { sessionId: string; otherSessionId: string }
 
   beforeAll(async () => {
-    assertBuilt()
-    host = await startHeadlessHost()
-    browser = await launchBrowser()
-    page = await browser.newPage()
+    ;({ host, browser, page } = await hostAndPage())
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHostAndBrowser(host, browser))
 
   it('shows the embedded registry with its address and API key, and readable empty states', async () => {
     await page.goto(`${host.url}#/hosts`)
@@ -245,8 +223,7 @@ describe('The Hosts & Zones page in real Chromium', () => {
       expect(await unavailable.textContent()).toContain('remote coordinator')
       await shoot(page, 'light-1280-hosts-remote')
     } finally {
-      await remote.stop()
-      fs.rmSync(remote.dataDir, { recursive: true, force: true })
+      await stopHost(remote)
     }
   })
 
@@ -266,8 +243,7 @@ describe('The Hosts & Zones page in real Chromium', () => {
       expect(await unavailable.textContent()).toContain('not running')
       await shoot(page, 'light-1280-hosts-registry-down')
     } finally {
-      await busy.stop()
-      fs.rmSync(busy.dataDir, { recursive: true, force: true })
+      await stopHost(busy)
       await new Promise<void>((r) => blocker.close(() => r()))
     }
   })
@@ -298,8 +274,7 @@ describe('The Hosts & Zones page in real Chromium', () => {
       await page.getByTestId('hz-end-dialog').screenshot({ path: path.join(shotsDir!, 'dark-end-session-dialog.png') })
       await page.keyboard.press('Escape')
     } finally {
-      await empty.stop()
-      fs.rmSync(empty.dataDir, { recursive: true, force: true })
+      await stopHost(empty)
     }
   })
 })

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { groupDir, writeFileAtomic } from '../../src/main/inbox/files'
 import { createMessage } from '../../src/main/messaging/envelope'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, bridgeCall, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import type { TestBrowser } from './helpers/browser'
+import { bridgeCall, type HeadlessHost } from './helpers/headless-host'
+import { hostAndPage, stopHostAndBrowser } from './helpers/host-and-page'
 
 describe('Inbox page', () => {
   let host: HeadlessHost
@@ -22,17 +23,10 @@ describe('Inbox page', () => {
   const messages = (): string => groupDir(path.join(host.dataDir, 'ipc'), 'main', 'messages')
 
   beforeAll(async () => {
-    assertBuilt()
-    host = await startHeadlessHost({ env: { INBOX_ACK_RESPONSES: 'true', INBOX_ACK_TIMEOUT_MS: '600000', INBOX_SETTLE_MS: '0' } })
-    browser = await launchBrowser()
-    page = await browser.newPage()
+    ;({ host, browser, page } = await hostAndPage({ env: { INBOX_ACK_RESPONSES: 'true', INBOX_ACK_TIMEOUT_MS: '600000', INBOX_SETTLE_MS: '0' } }))
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHostAndBrowser(host, browser))
 
   it('shows the groups, the figures and readable empty states', async () => {
     await page.goto(`${host.url}#/inbox`)

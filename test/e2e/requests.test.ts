@@ -14,8 +14,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import type { RequestsStats, RequestsSubmitTestResult } from '../../src/shared/contract'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, bridgeCall, makeTempDir, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import type { TestBrowser } from './helpers/browser'
+import { assertBuilt, bridgeCall, call, makeTempDir, type HeadlessHost } from './helpers/headless-host'
+import { hostAndBrowser, hostAndPage, stopHostAndBrowser } from './helpers/host-and-page'
 
 const UNKNOWN_TYPE = 'no_such_type_e2e'
 
@@ -27,12 +28,6 @@ function eventually<T>(read: () => Promise<T>): ReturnType<typeof expect.poll<T>
 /** Body rows of the requests grid (not the header). */
 function rows(page: Page): Locator {
   return page.locator('[data-testid="rq-table"] .rq-body [role="row"]')
-}
-
-async function call<T>(host: HeadlessHost, method: string, input?: unknown): Promise<T> {
-  const res = await bridgeCall(host, method, input as never)
-  if (!res.ok) throw new Error(`${method}: ${res.error.message}`)
-  return res.value as T
 }
 
 /** The number shown on a status tile ("1,204" → 1204). */
@@ -49,17 +44,10 @@ describe('Requests dashboard against the built headless host', () => {
   let failedId = 0
 
   beforeAll(async () => {
-    assertBuilt()
-    host = await startHeadlessHost()
-    browser = await launchBrowser()
-    page = await browser.newPage()
+    ;({ host, browser, page } = await hostAndPage())
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHostAndBrowser(host, browser))
 
   it('shows the empty state with how requests arrive and a way to send a test request', async () => {
     await page.goto(`${host.url}#/requests`)
@@ -300,14 +288,11 @@ describe('Requests dashboard with the poller disabled', () => {
     configDir = makeTempDir('config')
     const file = path.join(configDir, 'warp-host.yaml')
     fs.writeFileSync(file, 'polling:\n  enabled: false\n')
-    host = await startHeadlessHost({ env: { WARP_HOST_CONFIG: file } })
-    browser = await launchBrowser({ colorScheme: 'dark' })
+    ;({ host, browser } = await hostAndBrowser({ env: { WARP_HOST_CONFIG: file }, colorScheme: 'dark' }))
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+    await stopHostAndBrowser(host, browser)
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true })
   })
 

@@ -11,23 +11,17 @@
  * covered by the store's unit test: no headless configuration stops that service). With WARP_E2E_SHOTS=<folder> it saves screenshots
  * (1280 and 800 px, light and dark, empty and busy).
  */
-import fs from 'node:fs'
 import net, { type AddressInfo } from 'node:net'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import type { CoordinatorInfo, HostingSnapshot } from '../../src/shared/contract'
 import { packet, packets, Player } from '../integration/hosting-core/player'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, bridgeCall, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { launchBrowser, shooter, shotsDir, type TestBrowser } from './helpers/browser'
+import { assertBuilt, call, startHeadlessHost, stopHost, type HeadlessHost } from './helpers/headless-host'
+import { stopHostAndBrowser } from './helpers/host-and-page'
 
-const shotsDir = process.env.WARP_E2E_SHOTS
-
-async function call<T>(host: HeadlessHost, method: string, input?: unknown): Promise<T> {
-  const res = await bridgeCall(host, method, input as never)
-  if (!res.ok) throw new Error(`${method}: ${res.error.message}`)
-  return res.value as T
-}
+// The dashboard scrolls inside its frame: a tall viewport shows the whole page.
+const shoot = shooter({ height: 1400 })
 
 /** Polls `fn` until it returns something other than undefined / false. */
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -38,22 +32,6 @@ async function until<T>(what: string, fn: () => T | undefined | false | Promise<
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))
   }
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (!shotsDir) return
-  fs.mkdirSync(shotsDir, { recursive: true })
-  // The dashboard scrolls inside its frame: a tall viewport shows the whole page.
-  const size = page.viewportSize()
-  if (size) await page.setViewportSize({ width: size.width, height: 1400 })
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`) })
-  if (size) await page.setViewportSize(size)
-}
-
-async function stopHost(h: HeadlessHost | undefined): Promise<void> {
-  if (!h) return
-  if (h.child.exitCode === null && h.child.signalCode === null) await h.stop()
-  fs.rmSync(h.dataDir, { recursive: true, force: true })
 }
 
 const num = async (loc: Locator, attr: string): Promise<number> => Number(await loc.getAttribute(attr))
@@ -89,8 +67,7 @@ describe('The Sessions page in real Chromium', () => {
   afterAll(async () => {
     if (traffic) clearInterval(traffic)
     await Promise.all(players.splice(0).map((p) => p.close()))
-    await browser?.close()
-    await stopHost(host)
+    await stopHostAndBrowser(host, browser)
   })
 
   it('lists the hosted session, with no players yet', async () => {

@@ -13,10 +13,11 @@ import path from 'node:path'
 import amqp, { type Channel, type ChannelModel } from 'amqplib'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Page } from 'playwright-core'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
+import { launchBrowser, shooter, type TestBrowser } from './helpers/browser'
 import { assertBuilt, makeTempDir, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { hostAndBrowser, stopHostAndBrowser } from './helpers/host-and-page'
 
-const shotsDir = process.env.WARP_E2E_SHOTS
+const shoot = shooter({ fullPage: true })
 const id = randomBytes(4).toString('hex')
 const Q = {
   request: `e2e_req_${id}`,
@@ -24,12 +25,6 @@ const Q = {
   result: `e2e_res_${id}`,
   dlx: `e2e_dlx_${id}`,
   dead: `e2e_dead_${id}`
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (!shotsDir) return
-  fs.mkdirSync(shotsDir, { recursive: true })
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true })
 }
 
 function epoch(jobId: string, e: number, total: number): Buffer {
@@ -82,14 +77,12 @@ describe('The Training page in real Chromium', () => {
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
+    await stopHostAndBrowser(host, browser)
     if (ch) {
       for (const q of [Q.request, Q.update, Q.result, Q.dead]) await ch.deleteQueue(q).catch(() => undefined)
       await ch.deleteExchange(Q.dlx).catch(() => undefined)
     }
     await amqpModel?.close().catch(() => undefined)
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true })
   })
 
@@ -234,14 +227,9 @@ describe('The Training page without RabbitMQ', () => {
   let browser: TestBrowser
 
   beforeAll(async () => {
-    host = await startHeadlessHost()
-    browser = await launchBrowser()
+    ;({ host, browser } = await hostAndBrowser())
   })
-  afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHostAndBrowser(host, browser))
 
   it('says RabbitMQ is not configured and keeps the form from publishing', async () => {
     const page = await browser.newPage()
@@ -262,14 +250,9 @@ describe('The Training page with RabbitMQ unreachable', () => {
 
   beforeAll(async () => {
     // Port 1 answers nothing: the service keeps reconnecting with backoff.
-    host = await startHeadlessHost({ env: { ENABLE_RABBITMQ: 'true', RABBITMQ_HOST: '127.0.0.1', RABBITMQ_PORT: '1' } })
-    browser = await launchBrowser({ colorScheme: 'dark' })
+    ;({ host, browser } = await hostAndBrowser({ env: { ENABLE_RABBITMQ: 'true', RABBITMQ_HOST: '127.0.0.1', RABBITMQ_PORT: '1' }, colorScheme: 'dark' }))
   })
-  afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHostAndBrowser(host, browser))
 
   it('shows the broker reconnecting with its error, and the history still loads', async () => {
     const page = await browser.newPage()

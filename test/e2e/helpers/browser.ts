@@ -1,8 +1,10 @@
 /**
  * Launches the system Chromium (/usr/bin/chromium) with playwright-core for e2e tests: a persistent
  * context in a fresh temp profile, headless "new" mode, 1280×800, light or dark color scheme.
+ * Also the screenshots the page tests save when WARP_E2E_SHOTS names a folder.
  */
 import fs from 'node:fs'
+import path from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { makeTempDir } from './headless-host'
 
@@ -46,5 +48,30 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {
       await context.close()
       fs.rmSync(profile, { recursive: true, force: true })
     }
+  }
+}
+
+/** WARP_E2E_SHOTS: the folder the page tests save their screenshots in (unset: they take none). */
+export const shotsDir = process.env.WARP_E2E_SHOTS
+
+/**
+ * A `shoot(page, name)` that saves `<shotsDir>/<name>.png` when WARP_E2E_SHOTS is set and does
+ * nothing otherwise. `{ height }`: the viewport is made that tall for the screenshot (same width),
+ * then put back — for pages that scroll inside the dashboard's frame. `{ fullPage: true }`:
+ * Playwright's full-page screenshot at the current viewport.
+ */
+export function shooter(how: { height: number } | { fullPage: true }): (page: Page, name: string) => Promise<void> {
+  return async (page, name) => {
+    if (!shotsDir) return
+    fs.mkdirSync(shotsDir, { recursive: true })
+    const file = path.join(shotsDir, `${name}.png`)
+    if ('fullPage' in how) {
+      await page.screenshot({ path: file, fullPage: true })
+      return
+    }
+    const size = page.viewportSize()
+    if (size) await page.setViewportSize({ width: size.width, height: how.height })
+    await page.screenshot({ path: file })
+    if (size) await page.setViewportSize(size)
   }
 }

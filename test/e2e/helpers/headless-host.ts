@@ -134,6 +134,13 @@ export async function startHeadlessHost(opts: { env?: Record<string, string>; re
   }
 }
 
+/** Stops the host if it still runs (SIGTERM, waits for its exit), then deletes its data folder. */
+export async function stopHost(host: HeadlessHost | undefined): Promise<void> {
+  if (!host) return
+  if (host.child.exitCode === null && host.child.signalCode === null) await host.stop()
+  fs.rmSync(host.dataDir, { recursive: true, force: true })
+}
+
 /** One contract call over the bridge, as the dashboard makes it. Resolves to the raw CallResult. */
 export async function bridgeCall<M extends MethodName>(
   host: Pick<HeadlessHost, 'port' | 'token'>,
@@ -154,6 +161,13 @@ export async function bridgeCall<M extends MethodName>(
   } finally {
     ws.close()
   }
+}
+
+/** One contract call over the bridge that must succeed: resolves to its value, throws `method: message` otherwise. */
+export async function call<T>(host: Pick<HeadlessHost, 'port' | 'token'>, method: string, input?: unknown): Promise<T> {
+  const res = await bridgeCall(host, method, input as never)
+  if (!res.ok) throw new Error(`${method}: ${res.error.message}`)
+  return res.value as T
 }
 
 /** Sends `count` calls to `${prefix}.<i>` over one bridge socket and waits for every answer. */
