@@ -4,7 +4,7 @@
  * their signaling rooms; this service follows its list of hosted rooms (a session re-created after
  * a coordinator restart gets a new session host), feeds the coordinator heartbeat with what it
  * measures (players connected, RTT, loss, bandwidth), pushes `hosting.changed` to the dashboard,
- * exports Prometheus figures and emits `hosting.session-full` notifications.
+ * exports Prometheus figures and emits `hosting.session-full` and `hosting.backlog` notifications.
  *
  * Pause: joiners are refused (code `paused`), connected players stay; the pause survives a
  * restart (kept in the app store).
@@ -52,6 +52,7 @@ export class HostingService extends LifecycleService {
   private unsubs: (() => void)[] = []
   private changed: ThrottledEmitter<'hosting.changed'> | null = null
   private readonly lastFullNotice = new Map<string, number>()
+  private readonly lastBacklogNotice = new Map<string, number>()
   private reconciling: Promise<void> = Promise.resolve()
   private readonly settings: SessionSettings
   /** Traffic of sessions already closed (the Prometheus counters never go back). */
@@ -134,7 +135,8 @@ export class HostingService extends LifecycleService {
         now: () => this.o.clock.now(),
         paused: () => this.paused,
         onChange: () => this.touch(),
-        onFull: (sid, max) => this.notifyFull(sid, room.zoneId, max)
+        onFull: (sid, max) => this.notifyFull(sid, room.zoneId, max),
+        onBacklog: (sid, players, of) => this.notifyBacklog(sid, room.zoneId, players, of)
       })
       this.sessions.set(room.sessionId, host)
       host.start()
@@ -172,6 +174,22 @@ export class HostingService extends LifecycleService {
       level: 'warning',
       title: `Zone ${zoneId} is full`,
       body: `A player was refused: the session has ${max} of ${max} players.`,
+      at: new Date(now).toISOString(),
+      target: { page: 'sessions', id: sessionId }
+    })
+  }
+
+  private notifyBacklog(sessionId: string, zoneId: string, players: number, of: number): void {
+    const now = this.o.clock.now()
+    const last = this.lastBacklogNotice.get(sessionId)
+    if (last !== undefined && now - last < FULL_NOTICE_EVERY_MS) return
+    this.lastBacklogNotice.set(sessionId, now)
+    this.o.events.emit('app.notification', {
+      id: crypto.randomUUID(),
+      kind: 'hosting.backlog',
+      level: 'warning',
+      title: `Zone ${zoneId}: this host cannot keep up`,
+      body: `${players} of ${of} players are behind: their packets are dropped and new players refused until it catches up. Fewer players per session (Settings → Hosting) avoids it.`,
       at: new Date(now).toISOString(),
       target: { page: 'sessions', id: sessionId }
     })

@@ -75,6 +75,8 @@ export interface SessionHostOptions {
   onChange: () => void
   /** A joiner was refused because the session is full. */
   onFull?: (sessionId: string, max: number) => void
+  /** A relay backlog began: `players` of `of` behind. */
+  onBacklog?: (sessionId: string, players: number, of: number) => void
 }
 
 export interface SessionTraffic {
@@ -216,7 +218,7 @@ export class SessionHost {
     const refusal = this.refusalFor()
     if (refusal !== null) {
       this.refused++
-      if (refusal.code === 'session_full') this.o.onFull?.(this.sessionId, this.maxPlayers)
+      if (refusal.code === 'session_full' && this.admitted() >= this.maxPlayers) this.o.onFull?.(this.sessionId, this.maxPlayers)
       const refusing = [...this.peers.values()].filter((p) => p.refusal !== null).length
       this.log.info(`refused ${peerId}: ${refusal.message}`, { session: this.sessionId })
       if (refusing >= MAX_REFUSING) return
@@ -410,6 +412,7 @@ export class SessionHost {
           'Their packets are dropped until it catches up; nobody is removed. Fewer players per session (hosting.max_players) avoids it.',
         { session: this.sessionId }
       )
+      this.o.onBacklog?.(this.sessionId, players, open)
       return true
     }
     if (b.lastAt !== now) {

@@ -54,6 +54,7 @@ export const NOTIFICATION_KINDS = [
   'service.failed',
   'service.recovered',
   'hosting.session-full',
+  'hosting.backlog',
   'update.ready'
 ] as const
 export const NotificationKindSchema = z.enum(NOTIFICATION_KINDS)

@@ -229,6 +229,8 @@ describe('peer hosting (werift) in one runtime', () => {
 
   it('while a relay backlog lasts a joiner is refused (session_full, at capacity); once it is over joiners are admitted', async () => {
     const { b, base, sessionId } = await start({ HOST_MAX_BUFFERED_BYTES: '16384' })
+    const notes: { kind: string; title: string; target?: { id?: string } }[] = []
+    b.runtime.events.on('app.notification', (n) => notes.push(n))
     const crowd = ['alice', 'carol', 'dave', 'erin'].map((id) => new Player(id, base, sessionId))
     players.push(...crowd)
     for (const p of crowd) await p.join()
@@ -243,6 +245,9 @@ describe('peer hosting (werift) in one runtime', () => {
       const refusal = await until('fred refused', () => f.control.find((x) => x.type === 'error' && x.payload?.['code'] === 'session_full'))
       expect(String(refusal.payload?.['error'])).toContain('host at capacity')
       expect((await snapshot(b)).sessions[0]!.refused).toBeGreaterThanOrEqual(1)
+      // The desktop hears of the backlog once — not that the zone is full (it is not).
+      expect(notes.filter((n) => n.kind === 'hosting.backlog')).toEqual([expect.objectContaining({ title: 'Zone prontera: this host cannot keep up', target: { page: 'sessions', id: sessionId } })])
+      expect(notes.some((n) => n.kind === 'hosting.session-full')).toBe(false)
     } finally {
       clearInterval(flood)
     }
