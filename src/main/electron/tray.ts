@@ -47,7 +47,8 @@ export function hostingLine(h: HostingSnapshot | null): string {
   if (h === null) return 'Hosting unavailable'
   if (!h.configured) return 'Not hosting — no zones set (Settings → Hosting)'
   if (h.paused) return `Hosting paused${h.pausedReason ? ` — ${truncate(h.pausedReason, 60)}` : ''}`
-  return `Hosting — ${playersText(h)}`
+  const behind = h.sessions.some((x) => x.backlog !== null)
+  return `Hosting — ${playersText(h)}${behind ? ' · cannot keep up (relay backlog)' : ''}`
 }
 
 /** The one-line status at the top of the menu. */

@@ -49,7 +49,7 @@ function status(services: ServiceStatus[]): AppStatus {
 
 const traffic = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, inPerSecond: 0, outPerSecond: 0, dropped: 0 }
 
-function hosting(opts: { configured?: boolean; paused?: boolean; reason?: string; players?: number[] } = {}): HostingSnapshot {
+function hosting(opts: { configured?: boolean; paused?: boolean; reason?: string; players?: number[]; backlog?: boolean } = {}): HostingSnapshot {
   const players = opts.players ?? []
   return {
     configured: opts.configured ?? true,
@@ -66,7 +66,7 @@ function hosting(opts: { configured?: boolean; paused?: boolean; reason?: string
       players: n,
       refused: 0,
       since: new Date(0).toISOString(),
-      backlog: null,
+      backlog: opts.backlog && i === 0 ? { since: new Date(0).toISOString(), players: n, of: n, dropped: 10 } : null,
       peers: []
     })),
     players: players.reduce((a, b) => a + b, 0),
@@ -153,6 +153,7 @@ describe('tray state', () => {
     expect(hostingLine(hosting({ configured: false }))).toMatch(/^Not hosting — no zones set/)
     expect(hostingLine(hosting({ paused: true, reason: 'maintenance' }))).toBe('Hosting paused — maintenance')
     expect(hostingLine(hosting({ players: [4] }))).toBe('Hosting — 4 players')
+    expect(hostingLine(hosting({ players: [60, 2], backlog: true }))).toBe('Hosting — 62 players in 2 sessions · cannot keep up (relay backlog)')
 
     expect(tooltipOf({ status: running, hosting: hosting({ players: [4] }) })).toBe('WARP Host — Hosting, 4 players')
     expect(tooltipOf({ status: running, hosting: hosting({ players: [1] }) })).toBe('WARP Host — Hosting, 1 player')
