@@ -51,8 +51,8 @@ export class HostingService extends LifecycleService {
   private pausedReason: string | null = null
   private unsubs: (() => void)[] = []
   private changed: ThrottledEmitter<'hosting.changed'> | null = null
-  private readonly lastFullNotice = new Map<string, number>()
-  private readonly lastBacklogNotice = new Map<string, number>()
+  /** When each session-kind warning was last emitted ("<kind> <sessionId>"). */
+  private readonly lastNotice = new Map<string, number>()
   private reconciling: Promise<void> = Promise.resolve()
   private readonly settings: SessionSettings
   /** Traffic of sessions already closed (the Prometheus counters never go back). */
@@ -164,35 +164,26 @@ export class HostingService extends LifecycleService {
   }
 
   private notifyFull(sessionId: string, zoneId: string, max: number): void {
-    const now = this.o.clock.now()
-    const last = this.lastFullNotice.get(sessionId)
-    if (last !== undefined && now - last < FULL_NOTICE_EVERY_MS) return
-    this.lastFullNotice.set(sessionId, now)
-    this.o.events.emit('app.notification', {
-      id: crypto.randomUUID(),
-      kind: 'hosting.session-full',
-      level: 'warning',
-      title: `Zone ${zoneId} is full`,
-      body: `A player was refused: the session has ${max} of ${max} players.`,
-      at: new Date(now).toISOString(),
-      target: { page: 'sessions', id: sessionId }
-    })
+    this.notifySession('hosting.session-full', sessionId, `Zone ${zoneId} is full`, `A player was refused: the session has ${max} of ${max} players.`)
   }
 
   private notifyBacklog(sessionId: string, zoneId: string, players: number, of: number): void {
+    this.notifySession(
+      'hosting.backlog',
+      sessionId,
+      `Zone ${zoneId}: this host cannot keep up`,
+      `${players} of ${of} players are behind: their packets are dropped and new players refused until it catches up. Fewer players per session (Settings → Hosting) avoids it.`
+    )
+  }
+
+  /** A warning about one session, at most once per FULL_NOTICE_EVERY_MS for each kind and session. */
+  private notifySession(kind: 'hosting.session-full' | 'hosting.backlog', sessionId: string, title: string, body: string): void {
     const now = this.o.clock.now()
-    const last = this.lastBacklogNotice.get(sessionId)
+    const key = `${kind} ${sessionId}`
+    const last = this.lastNotice.get(key)
     if (last !== undefined && now - last < FULL_NOTICE_EVERY_MS) return
-    this.lastBacklogNotice.set(sessionId, now)
-    this.o.events.emit('app.notification', {
-      id: crypto.randomUUID(),
-      kind: 'hosting.backlog',
-      level: 'warning',
-      title: `Zone ${zoneId}: this host cannot keep up`,
-      body: `${players} of ${of} players are behind: their packets are dropped and new players refused until it catches up. Fewer players per session (Settings → Hosting) avoids it.`,
-      at: new Date(now).toISOString(),
-      target: { page: 'sessions', id: sessionId }
-    })
+    this.lastNotice.set(key, now)
+    this.o.events.emit('app.notification', { id: crypto.randomUUID(), kind, level: 'warning', title, body, at: new Date(now).toISOString(), target: { page: 'sessions', id: sessionId } })
   }
 
   // ---- contract -------------------------------------------------------------------------------
