@@ -124,6 +124,8 @@ describe('peer hosting (werift) in one runtime', () => {
 
   it('max players refuses the next joiner with session_full; pause refuses with paused', async () => {
     const { b, base, sessionId } = await start({ HOST_MAX_PLAYERS: '1' })
+    const notes: { kind: string; title: string; body: string }[] = []
+    b.runtime.events.on('app.notification', (n) => notes.push(n))
     const a = new Player('alice', base, sessionId)
     const c = new Player('carol', base, sessionId)
     players.push(a, c)
@@ -131,6 +133,7 @@ describe('peer hosting (werift) in one runtime', () => {
     await until('alice open', () => a.open)
     await c.join()
     await until('carol refused', () => c.control.some((f) => f.type === 'error' && f.payload?.['code'] === 'session_full'))
+    expect(notes).toEqual([expect.objectContaining({ kind: 'hosting.session-full', title: 'Zone prontera is full', body: 'A player was refused: the session has 1 of 1 players.' })])
     const s = await snapshot(b)
     expect(s.sessions[0]).toMatchObject({ players: 1, refused: 1 })
     await b.runtime.dispatch('hosting.pause', { reason: 'maintenance' }, { transport: 'test', client: 't' })
