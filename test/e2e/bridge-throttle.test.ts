@@ -3,10 +3,10 @@
  * says "Too many failed sign-ins, retrying in N s" and waits instead of reconnecting at once — in
  * real Chromium against the BUILT headless host (20 wrong tokens from 127.0.0.1 trip the throttle).
  */
-import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { type TestBrowser } from './helpers/browser'
+import { hostAndBrowser, stopHostAndBrowser } from './helpers/host-and-page'
+import { assertBuilt, type HeadlessHost } from './helpers/headless-host'
 
 describe('dashboard against a host that throttles this address', () => {
   let host: HeadlessHost
@@ -14,14 +14,11 @@ describe('dashboard against a host that throttles this address', () => {
 
   beforeAll(async () => {
     assertBuilt()
-    host = await startHeadlessHost()
-    browser = await launchBrowser()
+    ;({ host, browser } = await hostAndBrowser())
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+    await stopHostAndBrowser(host, browser)
   })
 
   it('shows "too many failed sign-ins, retrying in N s" and does not hammer the host', async () => {

@@ -5,12 +5,12 @@
  * and the Settings page shows the desktop section, where a headless host says start at login and
  * updates belong to the desktop app.
  */
-import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_META } from '../../src/shared/csp'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { type TestBrowser } from './helpers/browser'
+import { hostAndBrowser, stopHostAndBrowser } from './helpers/host-and-page'
+import { assertBuilt, type HeadlessHost } from './helpers/headless-host'
 
 const PAGES = ['overview', 'requests', 'sessions', 'hosts', 'training', 'logs', 'settings']
 
@@ -22,8 +22,7 @@ describe('the one CSP in a real browser', () => {
 
   beforeAll(async () => {
     assertBuilt()
-    host = await startHeadlessHost()
-    browser = await launchBrowser()
+    ;({ host, browser } = await hostAndBrowser())
     page = await browser.newPage()
     page.on('console', (m) => {
       if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text())
@@ -36,9 +35,7 @@ describe('the one CSP in a real browser', () => {
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+    await stopHostAndBrowser(host, browser)
   })
 
   it('serves the page with the policy as header and as <meta>', async () => {

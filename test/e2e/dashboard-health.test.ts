@@ -20,7 +20,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
+import { type TestBrowser } from './helpers/browser'
+import { hostAndBrowser, stopHostAndBrowser } from './helpers/host-and-page'
 import { assertBuilt, bridgeCall, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
 
 function eventually<T>(read: () => Promise<T>): ReturnType<typeof expect.poll<T>> {
@@ -73,15 +74,12 @@ describe('dashboard health and errors (issue 10, items 11–15)', () => {
   beforeAll(async () => {
     assertBuilt()
     ai = await aiStub()
-    host = await startHeadlessHost({ env: { AI_SERVICE_BASE_URL: ai.url, AI_SERVICE_TIMEOUT: '60' } })
-    browser = await launchBrowser()
+    ;({ host, browser } = await hostAndBrowser({ env: { AI_SERVICE_BASE_URL: ai.url, AI_SERVICE_TIMEOUT: '60' } }))
     page = await browser.newPage()
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+    await stopHostAndBrowser(host, browser)
     await ai?.close()
   })
 

@@ -16,7 +16,8 @@ import type { Locator, Page } from 'playwright-core'
 import type { MetricsHttp } from '../../src/shared/contract'
 import { json, startStub, type Stub } from '../integration/http/stub-server'
 import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, bridgeCall, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { hostAndBrowser, stopHostAndBrowser } from './helpers/host-and-page'
+import { assertBuilt, bridgeCall, type HeadlessHost } from './helpers/headless-host'
 
 const shotsDir = process.env.WARP_E2E_SHOTS
 
@@ -57,15 +58,12 @@ describe('Requests page: AI service (HTTP) panel', () => {
       if (req.url.split('?')[0] === '/greeting') return json(res, 200, { text: 'Welcome to Prontera' })
       return json(res, 404, { error: 'no such page' })
     })
-    host = await startHeadlessHost({ env: { AI_SERVICE_BASE_URL: stub.url } })
-    browser = await launchBrowser({ colorScheme: 'light' })
+    ;({ host, browser } = await hostAndBrowser({ env: { AI_SERVICE_BASE_URL: stub.url }, colorScheme: 'light' }))
     page = await browser.newPage()
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+    await stopHostAndBrowser(host, browser)
     await stub?.close()
   })
 

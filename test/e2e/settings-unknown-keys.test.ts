@@ -6,8 +6,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from './helpers/browser'
-import { assertBuilt, makeTempDir, startHeadlessHost, type HeadlessHost } from './helpers/headless-host'
+import { type TestBrowser } from './helpers/browser'
+import { hostAndBrowser, stopHostAndBrowser } from './helpers/host-and-page'
+import { assertBuilt, makeTempDir, type HeadlessHost } from './helpers/headless-host'
 
 describe('Settings with unknown keys in the configuration file', () => {
   let host: HeadlessHost
@@ -19,14 +20,11 @@ describe('Settings with unknown keys in the configuration file', () => {
     configDir = makeTempDir('config')
     const file = path.join(configDir, 'warp-host.yaml')
     fs.writeFileSync(file, 'polling:\n  intervall_ms: 50\nzzz_not_a_section: 1\n')
-    host = await startHeadlessHost({ env: { WARP_HOST_CONFIG: file } })
-    browser = await launchBrowser()
+    ;({ host, browser } = await hostAndBrowser({ env: { WARP_HOST_CONFIG: file } }))
   })
 
   afterAll(async () => {
-    await browser?.close()
-    if (host && host.child.exitCode === null && host.child.signalCode === null) await host.stop()
-    if (host) fs.rmSync(host.dataDir, { recursive: true, force: true })
+    await stopHostAndBrowser(host, browser)
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true })
   })
 
