@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { RTCPeerConnection, type RTCDataChannel } from 'werift'
 import { fixSctp, type SctpMeter } from '../../../src/main/hosting/werift-sctp'
+import { until } from '../../integration/hosting-core/support'
 
 interface Flushish {
   asPromise(): Promise<unknown>
@@ -15,16 +16,9 @@ interface Flushish {
 const sctpOf = (pc: RTCPeerConnection): { flush: Flushish; outboundQueue: unknown[] } =>
   (pc as unknown as { sctpTransport: { sctp: { flush: Flushish; outboundQueue: unknown[] } } }).sctpTransport.sctp
 
-function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  return new Promise((resolve, reject) => {
-    const look = (): void => {
-      if (cond()) resolve()
-      else if (Date.now() > end) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(look, 5)
-    }
-    look()
-  })
+/** werift's SCTP association as far as the fixes read it, with no-op send/flush. */
+function fakeSctp(outboundQueue: unknown[] = []): { flush: Flushish; outboundQueue: unknown[]; send: () => Promise<void>; sendChunk: () => Promise<void> } {
+  return { flush: { asPromise: () => Promise.resolve([]), execute: () => undefined }, outboundQueue, send: () => Promise.resolve(), sendChunk: () => Promise.resolve() }
 }
 
 /** Two werift connections on loopback with the sender's `data` channel open. */
@@ -44,7 +38,7 @@ async function connectedPair(): Promise<{ a: RTCPeerConnection; b: RTCPeerConnec
   await a.setRemoteDescription(b.localDescription!)
   const meter = fixSctp(a)! // the same association: the same meter
   expect(meter).toBe(first)
-  await until(() => send.readyState === 'open', 'the channel to open')
+  await until('the channel to open', () => send.readyState === 'open', 10_000)
   return { a, b, send, got, meter }
 }
 
@@ -72,10 +66,10 @@ describe('werift SCTP fixes (every waiting send woken on every transmit; buffere
     // Given to the association and (nearly) none of it transmitted yet.
     expect(meter.waiting).toBeGreaterThan(N * 100 - 2_000)
     expect(meter.waiting).toBeLessThanOrEqual(N * 100)
-    await until(() => got.length === N, `${N} messages`)
+    await until(`${N} messages`, () => got.length === N, 10_000)
     expect(got.map((m) => m.readUInt32BE(0))).toEqual(Array.from({ length: N }, (_, i) => i))
     // The sends resolved (werift lowers bufferedAmount only when a send's promise settles).
-    await until(() => send.bufferedAmount === 0, 'the send buffer to empty')
+    await until('the send buffer to empty', () => send.bufferedAmount === 0, 10_000)
     expect(meter.waiting).toBe(0)
     // werift's own event woke every waiting send on every transmit (thousands of times more).
     expect(waits).toBeLessThanOrEqual(N)
@@ -83,14 +77,9 @@ describe('werift SCTP fixes (every waiting send woken on every transmit; buffere
   })
 
   it('the drained signal: one shared promise, settled only when a transmit leaves the queue empty', async () => {
-    const sctp = {
-      flush: { asPromise: () => Promise.resolve([]), execute: () => undefined },
-      outboundQueue: [1, 2] as unknown[],
-      send: () => Promise.resolve(),
-      sendChunk: () => Promise.resolve()
-    }
+    const sctp = fakeSctp([1, 2])
     expect(fixSctp({ sctpTransport: { sctp } })).not.toBeNull()
-    const flush = sctp.flush as Flushish
+    const flush = sctp.flush
     const p1 = flush.asPromise()
     expect(flush.asPromise()).toBe(p1)
     let settled = false
@@ -106,7 +95,7 @@ describe('werift SCTP fixes (every waiting send woken on every transmit; buffere
   })
 
   it('the meter: user data given, minus DATA chunks transmitted the first time (retransmissions and other chunks do not count)', async () => {
-    const sctp = { flush: { asPromise: () => Promise.resolve([]), execute: () => undefined }, outboundQueue: [] as unknown[], send: () => Promise.resolve(), sendChunk: () => Promise.resolve() }
+    const sctp = fakeSctp()
     const meter = fixSctp({ sctpTransport: { sctp } })!
     const s = sctp as unknown as { send(id: number, pp: number, d: Buffer): Promise<void>; sendChunk(c: unknown): Promise<void> }
     await s.send(1, 53, Buffer.alloc(3000))
