@@ -54,6 +54,15 @@ async function start(env: Record<string, string> = {}): Promise<{ b: Booted; bas
   return { b, base: coord().registryServer!.url, sessionId: room.sessionId, hostId: room.hostId }
 }
 
+/** Players who joined the session and whose data and control channels are open. */
+async function joinedPlayers(base: string, sessionId: string, ids: string[]): Promise<Player[]> {
+  const crowd = ids.map((id) => new Player(id, base, sessionId))
+  players.push(...crowd)
+  for (const p of crowd) await p.join()
+  await until('all open', () => crowd.every((p) => p.open && p.controlChannel?.readyState === 'open'))
+  return crowd
+}
+
 async function snapshot(b: Booted): Promise<HostingSnapshot> {
   const r = await b.runtime.dispatch('hosting.sessions', undefined, { transport: 'test', client: 't' })
   if (!r.ok) throw new Error(r.error.message)
@@ -206,11 +215,7 @@ describe('peer hosting (werift) in one runtime', () => {
 
   it('most players over max_buffered_bytes at once is a relay backlog: their packets are dropped, nobody is removed, it is shown and it clears', async () => {
     const { b, base, sessionId } = await start({ HOST_MAX_BUFFERED_BYTES: '16384' })
-    const a = new Player('alice', base, sessionId)
-    const others = ['carol', 'dave', 'erin'].map((id) => new Player(id, base, sessionId))
-    players.push(a, ...others)
-    for (const p of [a, ...others]) await p.join()
-    await until('all open', () => [a, ...others].every((p) => p.open && p.controlChannel?.readyState === 'open'))
+    const [a, ...others] = await joinedPlayers(base, sessionId, ['alice', 'carol', 'dave', 'erin']) as [Player, ...Player[]]
     // 20 KB for each of the three others: every one of them over the 16 KiB limit in one tick —
     // 3 of 4 players, as when the host itself cannot send fast enough.
     a.send(packet(1, 1, 20_000))
@@ -234,10 +239,7 @@ describe('peer hosting (werift) in one runtime', () => {
     const { b, base, sessionId } = await start({ HOST_MAX_BUFFERED_BYTES: '16384' })
     const notes: { kind: string; title: string; target?: { id?: string } }[] = []
     b.runtime.events.on('app.notification', (n) => notes.push(n))
-    const crowd = ['alice', 'carol', 'dave', 'erin'].map((id) => new Player(id, base, sessionId))
-    players.push(...crowd)
-    for (const p of crowd) await p.join()
-    await until('all open', () => crowd.every((p) => p.open && p.controlChannel?.readyState === 'open'))
+    const crowd = await joinedPlayers(base, sessionId, ['alice', 'carol', 'dave', 'erin'])
     let seq = 0
     const flood = setInterval(() => crowd[0]!.send(packet(1, seq++, 20_000)), 200)
     try {
