@@ -415,10 +415,8 @@ export class SessionHost {
       this.o.onBacklog?.(this.sessionId, players, open)
       return true
     }
-    if (b.lastAt !== now) {
-      b.players = players
-      b.open = open
-    }
+    b.players = players
+    b.open = open
     b.lastAt = now
     b.dropped += dropped
     if (now - b.loggedAt >= BACKLOG_LOG_EVERY_MS) {
