@@ -90,8 +90,11 @@ describe('bridge subscribe protocol', () => {
       booted.runtime.events.emit('app.status', status.value as never)
       booted.runtime.events.emit('logs.entries', [LOG_ENTRY])
       // Frames arrive in order: once each client has its logs.entries, it has everything before it.
-      await subscribed.next((m) => m.t === 'event' && m.event === 'logs.entries')
-      await everything.next((m) => m.t === 'event' && m.event === 'logs.entries')
+      // Both waits start now: one begun after the other resolved could miss a frame already in.
+      await Promise.all([
+        subscribed.next((m) => m.t === 'event' && m.event === 'logs.entries'),
+        everything.next((m) => m.t === 'event' && m.event === 'logs.entries')
+      ])
       expect(eventsOf(subscribed.frames.slice(since))).not.toContain('app.status')
       expect(eventsOf(subscribed.frames.slice(since))).toContain('logs.entries')
       expect(eventsOf(everything.frames)).toEqual(expect.arrayContaining(['app.status', 'logs.entries']))
@@ -119,8 +122,7 @@ describe('bridge subscribe protocol', () => {
       const mark = subscribed.frames.length
       booted.runtime.events.emit('logs.entries', [{ ...LOG_ENTRY, seq: 3 }])
       subscribed.ws.send(JSON.stringify({ t: 'call', id: 7, method: 'app.status' }))
-      await subscribed.next((m) => m.t === 'result' && m.id === 7)
-      await everything.next((m) => m.t === 'event' && m.event === 'logs.entries')
+      await Promise.all([subscribed.next((m) => m.t === 'result' && m.id === 7), everything.next((m) => m.t === 'event' && m.event === 'logs.entries')])
       expect(eventsOf(subscribed.frames.slice(mark))).toEqual([])
     } finally {
       subscribed.ws.close()
